@@ -1,0 +1,216 @@
+import createClient, { type Client } from 'openapi-fetch';
+import {
+  AuthError,
+  AuthHttpError,
+  AuthProtocolError,
+  AuthTransportError,
+  type ErrorBody,
+} from './errors.js';
+import { defaultServerUrl, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
+import type { components, paths } from './generated/openapi.js';
+import { type LoginInput, toLoginRequest } from './login-input.js';
+import { redact, redactDeep } from './redact.js';
+
+/** The success body of `POST /auth/jwt` (generated from the spec). */
+export type JavascriptWebToken = components['schemas']['JavascriptWebToken'];
+
+/** Options of `createAuthClient`. */
+export interface AuthClientOptions {
+  /** Server URL, `/v1` included. Default: the spec's server, `https://api.lumminary.com/v1`. */
+  baseUrl?: string | undefined;
+  /** The `fetch` to use (for tests, proxies or custom agents). Default: `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Default per-login timeout in milliseconds, covering the whole response. Default: 10 000. */
+  timeoutMs?: number | undefined;
+  /** Extra headers sent with every request (e.g. `User-Agent`). */
+  headers?: Record<string, string> | undefined;
+  /** Allow plain `http:` to a host other than loopback (sends credentials unencrypted). Default: false. */
+  allowInsecureHttp?: boolean | undefined;
+}
+
+/** Options of one login call. */
+export interface LoginCallOptions {
+  /** Body encoding: `form` (application/x-www-form-urlencoded, the default) or `multipart` (multipart/form-data). */
+  encoding?: 'form' | 'multipart' | undefined;
+  /** Aborts the login; it then rejects with an `AuthTransportError` whose reason is `aborted`. */
+  signal?: AbortSignal | undefined;
+  /** Timeout in milliseconds for this call, overriding the client's. */
+  timeoutMs?: number | undefined;
+}
+
+/** A successful login. */
+export interface LoginResult {
+  /** The JWT to send to protected resources; valid for 30 seconds from when it was issued. */
+  accessToken: string;
+  /** The response body as the server sent it. */
+  body: JavascriptWebToken;
+}
+
+/** A client for the Lumminary auth endpoint. */
+export interface AuthClient {
+  /** Logs in (`POST /auth/jwt`) and resolves to the access token; rejects with an `AuthError`. */
+  postJwtAuth(input: LoginInput, options?: LoginCallOptions): Promise<LoginResult>;
+  /** The underlying `openapi-fetch` client, typed by the generated `paths`. */
+  readonly api: Client<paths>;
+  /** The server URL this client sends to. */
+  readonly baseUrl: string;
+}
+
+const defaultTimeoutMs = 10_000;
+const maxTimeoutMs = 2_147_483_647;
+const rawBodyLimit = 4096;
+const [formContentType] = jwtAuthContentTypes;
+
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError('baseUrl must be an absolute http(s) URL, e.g. https://api.lumminary.com/v1');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('baseUrl must use http or https');
+  if (url.protocol === 'http:' && !allowInsecureHttp && !loopbackHosts.has(url.hostname)) {
+    throw new TypeError('baseUrl uses plain http to a non-loopback host; use https (or set allowInsecureHttp)');
+  }
+  if (url.username || url.password) throw new TypeError('baseUrl must not contain credentials');
+  if (url.search || url.hash) throw new TypeError('baseUrl must not contain a query or fragment');
+  return baseUrl.replace(/\/+$/u, '');
+}
+
+function checkTimeout(timeoutMs: number): number {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxTimeoutMs) {
+    throw new RangeError(`timeoutMs must be an integer from 1 to ${maxTimeoutMs}`);
+  }
+  return timeoutMs;
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/u.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorBody).code === 'string' &&
+    typeof (value as ErrorBody).message === 'string'
+  );
+}
+
+function httpError(response: Response, error: unknown, secrets: readonly string[]): AuthHttpError {
+  const body = isErrorBody(error) ? redactDeep(error, secrets) : undefined;
+  let rawBody: string | undefined;
+  if (body === undefined && error !== undefined) {
+    const text = typeof error === 'string' ? error : JSON.stringify(error);
+    rawBody = redact(text.slice(0, rawBodyLimit), secrets);
+  }
+  const retryAfterSeconds =
+    response.status === 429 || response.status === 503
+      ? parseRetryAfter(response.headers.get('Retry-After'))
+      : undefined;
+  return new AuthHttpError({
+    status: response.status,
+    statusText: redact(response.statusText, secrets),
+    body,
+    rawBody,
+    retryAfterSeconds,
+  });
+}
+
+function tokenFrom(data: unknown, status: number): LoginResult {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new AuthProtocolError(status, 'the body is not a JSON object');
+  }
+  const accessToken = (data as Partial<JavascriptWebToken>).access_token;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw new AuthProtocolError(status, 'the body has no non-empty access_token');
+  }
+  return { accessToken, body: data as JavascriptWebToken };
+}
+
+function formBody(entries: [string, string][]): string {
+  return new URLSearchParams(entries).toString();
+}
+
+function multipartBody(entries: [string, string][]): FormData {
+  const form = new FormData();
+  for (const [name, value] of entries) form.append(name, value);
+  return form;
+}
+
+/** Creates a client for `POST /auth/jwt`. Throws `TypeError`/`RangeError` on invalid options. */
+export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
+  const baseUrl = checkBaseUrl(options.baseUrl ?? defaultServerUrl, options.allowInsecureHttp ?? false);
+  const clientTimeoutMs = checkTimeout(options.timeoutMs ?? defaultTimeoutMs);
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('fetch must be a function');
+  const api = createClient<paths>({
+    baseUrl,
+    // Late-bound, so that a fetch replaced after creation (e.g. by a test) is used.
+    fetch: options.fetch ?? ((request: Request) => globalThis.fetch(request)),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  });
+
+  async function postJwtAuth(input: LoginInput, callOptions: LoginCallOptions = {}): Promise<LoginResult> {
+    const { form, entries, xFields, secrets } = toLoginRequest(input);
+    const encoding = callOptions.encoding ?? 'form';
+    if (encoding !== 'form' && encoding !== 'multipart') {
+      throw new RangeError("encoding must be 'form' or 'multipart'");
+    }
+    const timeoutMs = callOptions.timeoutMs === undefined ? clientTimeoutMs : checkTimeout(callOptions.timeoutMs);
+    const userSignal = callOptions.signal;
+    if (userSignal?.aborted) {
+      throw new AuthTransportError('aborted', 'Login aborted before it was sent', { cause: userSignal.reason });
+    }
+
+    const controller = new AbortController();
+    const onUserAbort = () => controller.abort(userSignal?.reason);
+    userSignal?.addEventListener('abort', onUserAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+
+    try {
+      const { data, error, response } = await api.POST('/auth/jwt', {
+        body: form,
+        params: xFields === undefined ? {} : { header: { 'X-Fields': xFields } },
+        signal: controller.signal,
+        ...(encoding === 'form'
+          ? {
+              // openapi-fetch form-encodes only with exactly this Content-Type; we serialize ourselves to keep field order.
+              headers: { 'Content-Type': formContentType },
+              bodySerializer: () => formBody(entries),
+            }
+          : { bodySerializer: () => multipartBody(entries) }),
+      });
+      if (!response.ok) throw httpError(response, error, secrets);
+      return tokenFrom(data, response.status);
+    } catch (caught) {
+      if (caught instanceof AuthError) throw caught;
+      if (timedOut) throw new AuthTransportError('timeout', `Login timed out after ${timeoutMs} ms`);
+      if (userSignal?.aborted) {
+        throw new AuthTransportError('aborted', 'Login aborted', { cause: userSignal.reason });
+      }
+      if (caught instanceof SyntaxError) {
+        // The parser's message quotes the body, which may hold a token: never pass it on.
+        throw new AuthProtocolError(200, 'the body is not valid JSON');
+      }
+      throw new AuthTransportError('network', `Could not reach ${new URL(baseUrl).origin}`, {
+        cause: caught,
+      });
+    } finally {
+      clearTimeout(timer);
+      userSignal?.removeEventListener('abort', onUserAbort);
+    }
+  }
+
+  return { postJwtAuth, api, baseUrl };
+}

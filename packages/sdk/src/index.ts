@@ -1,0 +1,22 @@
+export {
+  createAuthClient,
+  parseRetryAfter,
+  type AuthClient,
+  type AuthClientOptions,
+  type JavascriptWebToken,
+  type LoginCallOptions,
+  type LoginResult,
+} from './client.js';
+export {
+  AuthError,
+  AuthHttpError,
+  AuthInputError,
+  AuthProtocolError,
+  AuthTransportError,
+  type ErrorBody,
+  type ErrorCode,
+  type TransportFailure,
+} from './errors.js';
+export { defaultServerUrl } from './generated/jwt-auth-operation.js';
+export type { components, operations, paths } from './generated/openapi.js';
+export type { JwtAuthForm, LoginInput, Role } from './login-input.js';
