@@ -19,7 +19,7 @@ export interface AuthClientOptions {
   /** Server URL, `/v1` included. Default: the spec's server, `https://api.lumminary.com/v1`. */
   baseUrl?: string | undefined;
   /** The `fetch` to use (for tests, proxies or custom agents). Default: `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch | undefined;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
   /** Default per-login timeout in milliseconds, covering the whole response. Default: 10 000. */
   timeoutMs?: number | undefined;
   /** Extra headers sent with every request (e.g. `User-Agent`). */
