@@ -20,3 +20,16 @@ export {
 export { defaultServerUrl } from './generated/jwt-auth-operation.js';
 export type { components, operations, paths } from './generated/openapi.js';
 export type { JwtAuthForm, LoginInput, Role } from './login-input.js';
+export {
+  createTokenSession,
+  systemClock,
+  type AuthorizationFormat,
+  type AuthorizationMiddlewareOptions,
+  type GetTokenOptions,
+  type SessionClock,
+  type SessionCredentials,
+  type TokenSession,
+  type TokenSessionOptions,
+  type TwoFactorCodeRequest,
+  type TwoFactorCodeSource,
+} from './session.js';
