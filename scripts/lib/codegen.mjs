@@ -9,6 +9,8 @@ import { repoRoot } from './run.mjs';
 /** The API alias in redocly.yaml whose spec the SDK is generated from. */
 const apiAlias = 'auth@v1';
 const generatedDir = 'packages/sdk/src/generated';
+/** A protected API of "a user's own", for the session tests. */
+const fixtureSpec = 'packages/contract-tests/fixtures/protected-api.yaml';
 
 const header = (what) =>
   [
@@ -31,9 +33,15 @@ export async function renderGeneratedFiles() {
 
   const types = astToString(await openapiTS(rootUrl, { redocly: config, silent: true }));
   const { bundle: bundled } = await bundle({ ref: rootUrl.pathname, config, dereference: true });
+  // The session tests' stand-in for a user's own API (not part of the product's spec).
+  const fixtureTypes = astToString(await openapiTS(new URL(fixtureSpec, pathToFileURL(`${repoRoot}/`)), { silent: true }));
   return new Map([
     [outputPath, `${header('TypeScript types of every path, operation and component (openapi-typescript).')}\n${types}`],
     [`${generatedDir}/jwt-auth-operation.ts`, renderOperationFacts(bundled.parsed)],
+    [
+      'packages/contract-tests/src/generated/protected-api.ts',
+      `${header(`Types of the test fixture ${fixtureSpec} (openapi-typescript).`).replace('from openapi/ (via redocly.yaml)', `from ${fixtureSpec}`)}\n${fixtureTypes}`,
+    ],
   ]);
 }
 
