@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { defaultServerUrl, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
 import type { components, paths } from './generated/openapi.js';
-import { type LoginInput, toLoginRequest } from './login-input.js';
+import { checkMultipart, type LoginInput, toLoginRequest } from './login-input.js';
 import { redact, redactDeep } from './redact.js';
 
 /** The success body of `POST /auth/jwt` (generated from the spec). */
@@ -75,8 +75,12 @@ function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): string {
     throw new TypeError('baseUrl uses plain http to a non-loopback host; use https (or set allowInsecureHttp)');
   }
   if (url.username || url.password) throw new TypeError('baseUrl must not contain credentials');
-  if (url.search || url.hash) throw new TypeError('baseUrl must not contain a query or fragment');
-  return baseUrl.replace(/\/+$/u, '');
+  // An empty query or fragment (a bare `?` or `#`) leaves search and hash empty but is still in href.
+  if (url.search || url.hash || /[?#]/u.test(url.href)) {
+    throw new TypeError('baseUrl must not contain a query or fragment');
+  }
+  // The parsed form: the URL parser drops surrounding whitespace and line breaks that a plain string would keep.
+  return url.href.replace(/\/+$/u, '');
 }
 
 function checkTimeout(timeoutMs: number): number {
@@ -86,12 +90,23 @@ function checkTimeout(timeoutMs: number): number {
   return timeoutMs;
 }
 
+/** IMF-fixdate and the obsolete RFC 850 form of an HTTP date (RFC 9110, section 5.6.7), both in GMT. */
+const httpDate =
+  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$|^[A-Z][a-z]{5,8}, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/u;
+/** The obsolete asctime form of an HTTP date, which is in GMT but says so nowhere. */
+const asctimeDate = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/u;
+
 /** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined. */
 export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
   if (header === null) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/u.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
+  // Date.parse alone accepts almost anything (e.g. "1.5" or "-5") and reads asctime as local time.
+  const date = httpDate.test(trimmed)
+    ? Date.parse(trimmed)
+    : asctimeDate.test(trimmed)
+      ? Date.parse(`${trimmed} GMT`)
+      : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
@@ -108,8 +123,10 @@ function httpError(response: Response, error: unknown, secrets: readonly string[
   const body = isErrorBody(error) ? redactDeep(error, secrets) : undefined;
   let rawBody: string | undefined;
   if (body === undefined && error !== undefined) {
-    const text = typeof error === 'string' ? error : JSON.stringify(error);
-    rawBody = redact(text.slice(0, rawBodyLimit), secrets);
+    // Redact before serializing (JSON would escape a secret holding `"` or `\`) and before cutting (or part stays).
+    const redacted = redactDeep(error, secrets);
+    const text = typeof redacted === 'string' ? redacted : JSON.stringify(redacted);
+    rawBody = text.slice(0, rawBodyLimit);
   }
   const retryAfterSeconds =
     response.status === 429 || response.status === 503
@@ -122,6 +139,16 @@ function httpError(response: Response, error: unknown, secrets: readonly string[
     rawBody,
     retryAfterSeconds,
   });
+}
+
+function parseJson(text: string | undefined, status: number): unknown {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The parser's message quotes the body, which may hold a token: never pass it on.
+    throw new AuthProtocolError(status, 'the body is not valid JSON');
+  }
 }
 
 function tokenFrom(data: unknown, status: number): LoginResult {
@@ -163,6 +190,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     if (encoding !== 'form' && encoding !== 'multipart') {
       throw new RangeError("encoding must be 'form' or 'multipart'");
     }
+    if (encoding === 'multipart') checkMultipart(entries);
     const timeoutMs = callOptions.timeoutMs === undefined ? clientTimeoutMs : checkTimeout(callOptions.timeoutMs);
     const userSignal = callOptions.signal;
     if (userSignal?.aborted) {
@@ -183,6 +211,8 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
         body: form,
         params: xFields === undefined ? {} : { header: { 'X-Fields': xFields } },
         signal: controller.signal,
+        // Parsed here, so that invalid JSON is reported with its status and without the parser's message.
+        parseAs: 'text',
         ...(encoding === 'form'
           ? {
               // openapi-fetch form-encodes only with exactly this Content-Type; we serialize ourselves to keep field order.
@@ -192,16 +222,12 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
           : { bodySerializer: () => multipartBody(entries) }),
       });
       if (!response.ok) throw httpError(response, error, secrets);
-      return tokenFrom(data, response.status);
+      return tokenFrom(parseJson(data, response.status), response.status);
     } catch (caught) {
       if (caught instanceof AuthError) throw caught;
       if (timedOut) throw new AuthTransportError('timeout', `Login timed out after ${timeoutMs} ms`);
       if (userSignal?.aborted) {
         throw new AuthTransportError('aborted', 'Login aborted', { cause: userSignal.reason });
-      }
-      if (caught instanceof SyntaxError) {
-        // The parser's message quotes the body, which may hold a token: never pass it on.
-        throw new AuthProtocolError(200, 'the body is not valid JSON');
       }
       throw new AuthTransportError('network', `Could not reach ${new URL(baseUrl).origin}`, {
         cause: caught,

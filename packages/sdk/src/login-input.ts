@@ -141,3 +141,21 @@ export function toLoginRequest(input: LoginInput): LoginRequestParts {
   if (input.twoFactorToken !== undefined) secrets.push(input.twoFactorToken);
   return { form: form as JwtAuthForm, entries, xFields, secrets };
 }
+
+/** A CR or LF not part of a CRLF pair: multipart/form-data rewrites it to CRLF (HTML's newline normalization). */
+const bareLineBreak = /\r(?!\n)|(?<!\r)\n/u;
+
+/**
+ * Refuses the values that multipart/form-data would not send unchanged.
+ * Throws `AuthInputError` (naming the option, never its value).
+ */
+export function checkMultipart(entries: LoginRequestParts['entries']): void {
+  for (const [wireName, value] of entries) {
+    if (bareLineBreak.test(value)) {
+      throw new AuthInputError(
+        optionByWireName.get(wireName) ?? wireName,
+        "contains a bare CR or LF, which multipart/form-data would change to CRLF; use encoding 'form'",
+      );
+    }
+  }
+}

@@ -1,11 +1,26 @@
 /** What replaces a submitted secret found in anything the SDK passes on. */
 export const redactedMarker = '[REDACTED]';
 
-/** Replaces every occurrence of each non-empty secret in `text`. */
+/** The forms a secret may be echoed back in: as is, percent-encoded (as in the form sent, or as in a URI), JSON-escaped. */
+function echoForms(secret: string): string[] {
+  const forms = [secret, new URLSearchParams([['', secret]]).toString().slice(1), JSON.stringify(secret).slice(1, -1)];
+  try {
+    forms.push(encodeURIComponent(secret));
+  } catch {
+    // An unpaired surrogate cannot be URI-encoded (and is never sent).
+  }
+  return forms;
+}
+
+/** Replaces every occurrence of each non-empty secret in `text`, in any of the forms it may be echoed in. */
 export function redact(text: string, secrets: readonly string[]): string {
+  // Longest first, so that a secret inside another one cannot leave part of the longer one behind.
+  const forms = [...new Set(secrets.filter((secret) => secret.length > 0).flatMap(echoForms))].sort(
+    (a, b) => b.length - a.length,
+  );
   let result = text;
-  for (const secret of secrets) {
-    if (secret.length > 0 && result.includes(secret)) result = result.split(secret).join(redactedMarker);
+  for (const form of forms) {
+    if (result.includes(form)) result = result.split(form).join(redactedMarker);
   }
   return result;
 }
