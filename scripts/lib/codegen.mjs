@@ -80,10 +80,26 @@ function renderOperationFacts(spec) {
     '/** The constraints on the optional `X-Fields` header. */',
     `export const xFieldsHeader = ${json({ name: xFields.name, ...pick(xFields.schema, ['minLength', 'maxLength', 'pattern']) })} as const;`,
     '',
+    '/** The machine-readable codes an error body can carry (the `Error` schema\'s `code` enum). */',
+    `export const errorCodes = ${json(errorCodesOf(operation))} as const;`,
+    '',
     '/** The request content types the operation accepts, the first being the default. */',
     `export const jwtAuthContentTypes = ${json(contentTypes)} as const;`,
     '',
   ].join('\n');
+}
+
+/** The `code` enum shared by every declared error response's JSON body. */
+function errorCodesOf(operation) {
+  const enums = Object.entries(operation.responses)
+    .filter(([status]) => Number(status) >= 400)
+    .map(([status, response]) => {
+      const codes = response.content?.['application/json']?.schema?.properties?.code?.enum;
+      if (!codes) throw new Error(`/auth/jwt: response ${status} has no JSON error body with a code enum`);
+      return JSON.stringify(codes);
+    });
+  if (new Set(enums).size !== 1) throw new Error('/auth/jwt: the error responses do not share one Error schema');
+  return JSON.parse(enums[0]);
 }
 
 function pick(object, keys) {

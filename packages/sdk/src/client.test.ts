@@ -479,6 +479,29 @@ describe('non-2xx → AuthHttpError', () => {
   });
 });
 
+describe('headers every login sends', () => {
+  it('Accept: application/json (the original SDK sends it too)', async () => {
+    const request = await send(product);
+    expect(request.headers.get('accept')).toBe('application/json');
+  });
+
+  it('a client header can override Accept', async () => {
+    const request = await send(product, undefined, { headers: { Accept: 'application/problem+json' } });
+    expect(request.headers.get('accept')).toBe('application/problem+json');
+  });
+});
+
+describe('error codes outside the spec are not typed as ErrorCode', () => {
+  it('an unknown code leaves code and body undefined and keeps the body raw', async () => {
+    const { auth } = setup(() => Response.json({ code: 'made_up', message: 'no' }, { status: 401 }));
+    const error = await rejection(auth.postJwtAuth(product), AuthHttpError);
+    expect(error.status).toBe(401);
+    expect(error.code).toBeUndefined();
+    expect(error.body).toBeUndefined();
+    expect(error.rawBody).toBe('{"code":"made_up","message":"no"}');
+  });
+});
+
 describe('secrets are never passed on', () => {
   // Realistic secrets that the error renderings cannot contain by accident.
   const password = 'hunter2 S3cr3t&pa=ss+w"o\\rd%😀';
@@ -666,6 +689,20 @@ describe('timeout, abort and network failures', () => {
     expect(error.reason).toBe('timeout');
     expect(error.message).toBe('Login timed out after 50 ms');
     expect(only(requests).signal.aborted).toBe(true);
+  });
+
+  it('times out even when an injected fetch ignores the signal (never answers, never rejects)', async () => {
+    const { auth } = setup(() => new Promise<Response>(() => {}), { timeoutMs: 40 });
+    const error = await rejection(auth.postJwtAuth(product), AuthTransportError);
+    expect(error.reason).toBe('timeout');
+  });
+
+  it('a user abort settles at once even when an injected fetch ignores the signal', async () => {
+    const { auth } = setup(() => new Promise<Response>(() => {}), { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const outcome = rejection(auth.postJwtAuth(product, { signal: controller.signal }), AuthTransportError);
+    controller.abort(new Error('user gave up'));
+    expect((await outcome).reason).toBe('aborted');
   });
 
   it('the per-call timeoutMs overrides the client one', async () => {

@@ -6,7 +6,7 @@ import {
   AuthTransportError,
   type ErrorBody,
 } from './errors.js';
-import { defaultServerUrl, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
+import { defaultServerUrl, errorCodes, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
 import type { components, paths } from './generated/openapi.js';
 import { checkMultipart, type LoginInput, toLoginRequest } from './login-input.js';
 import { redact, redactDeep } from './redact.js';
@@ -61,6 +61,7 @@ const maxTimeoutMs = 2_147_483_647;
 const rawBodyLimit = 4096;
 const [formContentType] = jwtAuthContentTypes;
 
+const ignore = () => {};
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): string {
@@ -110,11 +111,14 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+const knownErrorCodes: ReadonlySet<string> = new Set(errorCodes);
+
+/** True for the spec's JSON error body: a code from its enum and a message. */
 function isErrorBody(value: unknown): value is ErrorBody {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as ErrorBody).code === 'string' &&
+    knownErrorCodes.has((value as ErrorBody).code) &&
     typeof (value as ErrorBody).message === 'string'
   );
 }
@@ -181,7 +185,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     baseUrl,
     // Late-bound, so that a fetch replaced after creation (e.g. by a test) is used.
     fetch: options.fetch ?? ((request: Request) => globalThis.fetch(request)),
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    headers: { Accept: 'application/json', ...options.headers },
   });
 
   async function postJwtAuth(input: LoginInput, callOptions: LoginCallOptions = {}): Promise<LoginResult> {
@@ -206,8 +210,12 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       controller.abort();
     }, timeoutMs);
 
+    // Settles on abort even when an injected fetch ignores the request's signal.
+    const abortion = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
     try {
-      const { data, error, response } = await api.POST('/auth/jwt', {
+      const posting = api.POST('/auth/jwt', {
         body: form,
         params: xFields === undefined ? {} : { header: { 'X-Fields': xFields } },
         signal: controller.signal,
@@ -221,6 +229,10 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
             }
           : { bodySerializer: () => multipartBody(entries) }),
       });
+      // Whichever loses the race below must not become an unhandled rejection.
+      posting.catch(ignore);
+      abortion.catch(ignore);
+      const { data, error, response } = await Promise.race([posting, abortion]);
       if (!response.ok) throw httpError(response, error, secrets);
       return tokenFrom(parseJson(data, response.status), response.status);
     } catch (caught) {

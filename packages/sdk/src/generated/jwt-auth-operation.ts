@@ -41,6 +41,16 @@ export const xFieldsHeader = {
   "pattern": "^[A-Za-z0-9_{},* ]+$"
 } as const;
 
+/** The machine-readable codes an error body can carry (the `Error` schema's `code` enum). */
+export const errorCodes = [
+  "invalid_request",
+  "invalid_credentials",
+  "invalid_two_factor_token",
+  "payload_too_large",
+  "unsupported_media_type",
+  "too_many_requests"
+] as const;
+
 /** The request content types the operation accepts, the first being the default. */
 export const jwtAuthContentTypes = [
   "application/x-www-form-urlencoded",
