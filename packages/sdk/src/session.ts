@@ -32,8 +32,11 @@ export const systemClock: SessionClock = {
     }),
 };
 
-/** The credentials of a login, without the 2FA code (the session supplies it). */
-export type SessionCredentials = Omit<LoginInput, 'twoFactorToken'>;
+/**
+ * The credentials of a login, without the 2FA code (the session supplies it). `twoFactorToken?: never`
+ * refuses one also where TypeScript checks no excess properties (a callback's result, a `LoginInput` variable).
+ */
+export type SessionCredentials = Omit<LoginInput, 'twoFactorToken'> & { twoFactorToken?: never };
 
 /** What a 2FA code source is told when the session needs a code. */
 export interface TwoFactorCodeRequest {
@@ -57,8 +60,10 @@ export interface TokenSessionOptions {
   credentials: SessionCredentials | (() => SessionCredentials | Promise<SessionCredentials>);
   /** Where 2FA codes come from, for accounts with 2FA enabled. */
   twoFactorCode?: TwoFactorCodeSource | undefined;
-  /** Renew this many ms before the token expires. Default: 5 000. */
+  /** Start renewing this many ms before the token expires. Default: 5 000. */
   renewBeforeMs?: number | undefined;
+  /** While a renewal runs (e.g. waiting for the next 2FA step), keep handing out the current token until it has this many ms left. Default: 1 000; at most `renewBeforeMs`. */
+  minValidityMs?: number | undefined;
   /** A token's lifetime from the moment its login was sent, in ms. Default: 30 000 (the API's 30 s). */
   tokenLifetimeMs?: number | undefined;
   /** The 2FA step length, in ms: a used code is retried only in a later step. Default: 30 000. */
@@ -99,9 +104,13 @@ export interface TokenSession {
 
 interface CachedToken {
   token: string;
-  /** When to stop handing the token out (expiry minus the renewal margin). */
+  /** When to start renewing (expiry minus the renewal margin). */
   renewAt: number;
+  /** When to stop handing the token out, even while a renewal runs (expiry minus `minValidityMs`). */
+  retireAt: number;
 }
+
+const ignore = () => {};
 
 const defaultLifetimeMs = 30_000;
 
@@ -156,6 +165,8 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
   const lifetimeMs = positiveInteger('tokenLifetimeMs', options.tokenLifetimeMs, defaultLifetimeMs, 1);
   const renewBeforeMs = positiveInteger('renewBeforeMs', options.renewBeforeMs, 5_000);
   if (renewBeforeMs >= lifetimeMs) throw new RangeError('renewBeforeMs must be shorter than tokenLifetimeMs');
+  const minValidityMs = positiveInteger('minValidityMs', options.minValidityMs, Math.min(1_000, renewBeforeMs));
+  if (minValidityMs > renewBeforeMs) throw new RangeError('minValidityMs must not exceed renewBeforeMs');
   const periodMs = positiveInteger('twoFactorPeriodMs', options.twoFactorPeriodMs, 30_000, 1);
   const maxTwoFactorWaitMs = positiveInteger('maxTwoFactorWaitMs', options.maxTwoFactorWaitMs, 35_000);
 
@@ -167,11 +178,14 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
 
   async function freshTwoFactorCode(source: TwoFactorCodeSource, signal: AbortSignal | undefined): Promise<string> {
     const deadline = clock.now() + maxTwoFactorWaitMs;
+    /** Codes found used during this wait: still used when the wait outlasts their two periods. */
+    const refused = new Set<string>();
     for (;;) {
       const now = clock.now();
       for (const [code, sentAt] of submittedCodes) if (now - sentAt >= 2 * periodMs) submittedCodes.delete(code);
       const code = await source({ now, signal });
-      if (!submittedCodes.has(code)) return code;
+      if (!submittedCodes.has(code) && !refused.has(code)) return code;
+      refused.add(code);
       // This code was already sent once: wait for the next 2FA step instead of failing at the server.
       const wait = periodMs - (now % periodMs) + 1;
       if (clock.now() + wait > deadline) {
@@ -181,8 +195,9 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
       }
       try {
         await clock.sleep(wait, signal);
-      } catch {
-        throw abortedError(signal as AbortSignal);
+      } catch (error) {
+        if (signal?.aborted) throw abortedError(signal);
+        throw error;
       }
     }
   }
@@ -203,19 +218,32 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
     );
     const stated = statedLifetimeMs(accessToken);
     const usableMs = Math.min(lifetimeMs, stated ?? lifetimeMs);
-    cached = { token: accessToken, renewAt: sentAt + usableMs - renewBeforeMs };
+    const expiresAt = sentAt + usableMs;
+    cached = { token: accessToken, renewAt: expiresAt - renewBeforeMs, retireAt: expiresAt - minValidityMs };
     return accessToken;
   }
 
   function getToken({ signal }: GetTokenOptions = {}): Promise<string> {
-    if (cached !== undefined && clock.now() < cached.renewAt) return Promise.resolve(cached.token);
-    cached = undefined;
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    const now = clock.now();
+    if (cached !== undefined && now < cached.renewAt) return Promise.resolve(cached.token);
     if (inFlight === undefined) {
-      const attempt = login().finally(() => {
-        if (inFlight === attempt) inFlight = undefined;
-      });
+      const attempt = login()
+        .catch((error: unknown) => {
+          // A failed renewal also retires the old token: callers see the failure, not a stale token.
+          cached = undefined;
+          throw error;
+        })
+        .finally(() => {
+          if (inFlight === attempt) inFlight = undefined;
+        });
+      // A renewal nobody waits for must not become an unhandled rejection; waiters still see it fail.
+      attempt.catch(ignore);
       inFlight = attempt;
     }
+    // The renewal is shared; meanwhile the current token still serves while it has minValidityMs left.
+    if (cached !== undefined && now < cached.retireAt) return Promise.resolve(cached.token);
+    cached = undefined;
     return abortable(inFlight, signal);
   }
 
