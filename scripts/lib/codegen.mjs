@@ -83,10 +83,19 @@ function renderOperationFacts(spec) {
     '/** The machine-readable codes an error body can carry (the `Error` schema\'s `code` enum). */',
     `export const errorCodes = ${json(errorCodesOf(operation))} as const;`,
     '',
+    '/** The largest request body the operation accepts, in bytes (`x-max-body-bytes`). */',
+    `export const maxBodyBytes = ${json(maxBodyBytesOf(operation))};`,
+    '',
     '/** The request content types the operation accepts, the first being the default. */',
     `export const jwtAuthContentTypes = ${json(contentTypes)} as const;`,
     '',
   ].join('\n');
+}
+
+function maxBodyBytesOf(operation) {
+  const limit = operation.requestBody['x-max-body-bytes'];
+  if (!Number.isInteger(limit) || limit <= 0) throw new Error('/auth/jwt: requestBody needs a positive integer x-max-body-bytes');
+  return limit;
 }
 
 /** The `code` enum shared by every declared error response's JSON body. */

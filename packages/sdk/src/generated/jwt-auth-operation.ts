@@ -48,8 +48,13 @@ export const errorCodes = [
   "invalid_two_factor_token",
   "payload_too_large",
   "unsupported_media_type",
-  "too_many_requests"
+  "too_many_requests",
+  "request_timeout",
+  "internal_error"
 ] as const;
+
+/** The largest request body the operation accepts, in bytes (`x-max-body-bytes`). */
+export const maxBodyBytes = 16384;
 
 /** The request content types the operation accepts, the first being the default. */
 export const jwtAuthContentTypes = [

@@ -63,8 +63,10 @@ export interface components {
             role: string;
             /**
              * @description The one-time password (TOTP) from a 2FA app, as digits (codes may start with 0).
-             *     Checked only when the account has 2FA enabled, ignored otherwise. It must be
-             *     fresh and never used before.
+             *     Checked only when the account has 2FA enabled, ignored otherwise; when present it
+             *     must match the pattern all the same. It must be fresh and never used before: a code
+             *     is accepted only for a later time step than the last code accepted for the account,
+             *     so a 2FA account can log in at most once per 30-second step.
              * @example 042917
              */
             "2FA-token"?: string;
@@ -91,13 +93,16 @@ export interface components {
              * @example invalid_credentials
              * @enum {string}
              */
-            code: "invalid_request" | "invalid_credentials" | "invalid_two_factor_token" | "payload_too_large" | "unsupported_media_type" | "too_many_requests";
+            code: "invalid_request" | "invalid_credentials" | "invalid_two_factor_token" | "payload_too_large" | "unsupported_media_type" | "too_many_requests" | "request_timeout" | "internal_error";
             /**
              * @description A human-readable explanation. Never contains a submitted secret.
              * @example The username, password or role is not valid.
              */
             message: string;
-            /** @description For `invalid_request`, the problem with each offending form field or header, by name. */
+            /**
+             * @description For `invalid_request`, the problem with each offending part of the request, by name: a form
+             *     field's name, `X-Fields`, `body` (the body as a whole), or `request` (the HTTP request itself).
+             */
             errors?: {
                 [key: string]: string;
             };
@@ -122,7 +127,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is too large. */
+        /** @description The client did not send the whole request (headers and body) in time. */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request body is larger than the operation accepts (`x-max-body-bytes` on the request body: 16384 bytes). */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -131,7 +145,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The request body is neither application/x-www-form-urlencoded nor multipart/form-data. */
+        /** @description The request body is neither application/x-www-form-urlencoded nor multipart/form-data, or declares a charset other than UTF-8. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -144,6 +158,15 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The server failed unexpectedly. Never the answer to anything a client sends; the body carries no details of the failure. */
+        InternalError: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -208,9 +231,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
 }
