@@ -9,6 +9,7 @@ import {
   type LoginResult,
   parseRetryAfter,
 } from './client.js';
+import { createAuthApi } from './api.js';
 import type { components, paths } from './generated/openapi.js';
 import type { LoginInput } from './login-input.js';
 
@@ -79,25 +80,26 @@ describe('postJwtAuth', () => {
   });
 });
 
-describe('api (openapi-fetch, typed by the generated paths)', () => {
+describe('createAuthApi (openapi-fetch, typed by the generated paths)', () => {
+  const api = createAuthApi();
   it('is a Client of paths', () => {
-    expectTypeOf(auth.api).toEqualTypeOf<Client<paths>>();
+    expectTypeOf(api).toEqualTypeOf<Client<paths>>();
   });
 
   it('knows only POST /auth/jwt', () => {
-    void auth.api.POST('/auth/jwt', { body: { username: 'u', password: 'p', role: 'role_product', '2FA-token': '042917' } });
+    void api.POST('/auth/jwt', { body: { username: 'u', password: 'p', role: 'role_product', '2FA-token': '042917' } });
     // @ts-expect-error no such path in the spec
-    void auth.api.POST('/nope', { body: {} });
+    void api.POST('/nope', { body: {} });
     // @ts-expect-error /auth/jwt has no GET
-    void auth.api.GET('/auth/jwt');
+    void api.GET('/auth/jwt');
     // @ts-expect-error the form requires role
-    void auth.api.POST('/auth/jwt', { body: { username: 'u', password: 'p' } });
+    void api.POST('/auth/jwt', { body: { username: 'u', password: 'p' } });
     // @ts-expect-error X-Fields is a string
-    void auth.api.POST('/auth/jwt', { body: product, params: { header: { 'X-Fields': 1 } } });
+    void api.POST('/auth/jwt', { body: product, params: { header: { 'X-Fields': 1 } } });
   });
 
   it('types data and error from the spec responses', async () => {
-    const { data, error } = await auth.api.POST('/auth/jwt', { body: product });
+    const { data, error } = await api.POST('/auth/jwt', { body: product });
     expectTypeOf(data).toEqualTypeOf<{ access_token: string } | undefined>();
     expectTypeOf(error).toEqualTypeOf<components['schemas']['Error'] | undefined>();
   });

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuthApi } from './api.js';
 import { type AuthClientOptions, createAuthClient, type LoginCallOptions, parseRetryAfter } from './client.js';
 import {
   AuthError,
@@ -660,9 +661,10 @@ describe('options', () => {
     expect(() => createAuthClient({ fetch: 'fetch' as unknown as typeof globalThis.fetch })).toThrow(TypeError);
   });
 
-  it('exposes the openapi-fetch client bound to the same base URL and fetch', async () => {
-    const { auth, requests } = setup();
-    const { data, response } = await auth.api.POST('/auth/jwt', {
+  it('createAuthApi: the openapi-fetch client on the same base URL, fetch and Accept header', async () => {
+    const { fetch, requests } = fakeFetch(() => Response.json({ access_token: jwt }));
+    const api = createAuthApi({ baseUrl, fetch });
+    const { data, response } = await api.POST('/auth/jwt', {
       body: { username: 'u', password: 'p', role: 'role_product' },
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
@@ -671,6 +673,12 @@ describe('options', () => {
     const request = only(requests);
     expect(request.url).toBe(endpoint);
     expect(await request.text()).toBe('username=u&password=p&role=role_product');
+    expect(request.headers.get('accept')).toBe('application/json');
+  });
+
+  it('createAuthApi refuses the same invalid base URLs', () => {
+    expect(() => createAuthApi({ baseUrl: 'http://example.org' })).toThrow(TypeError);
+    expect(() => createAuthApi({ baseUrl: 'https://user:pw@example.org' })).toThrow(TypeError);
   });
 });
 

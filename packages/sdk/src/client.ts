@@ -1,4 +1,3 @@
-import createClient, { type Client } from 'openapi-fetch';
 import {
   AuthError,
   AuthHttpError,
@@ -8,6 +7,9 @@ import {
 } from './errors.js';
 import { defaultServerUrl, errorCodes, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
 import type { components, paths } from './generated/openapi.js';
+
+/** The login path, checked against the generated paths. */
+const jwtAuthPath = '/auth/jwt' satisfies keyof paths;
 import { checkMultipart, type LoginInput, toLoginRequest } from './login-input.js';
 import { redact, redactDeep } from './redact.js';
 
@@ -50,8 +52,6 @@ export interface LoginResult {
 export interface AuthClient {
   /** Logs in (`POST /auth/jwt`) and resolves to the access token; rejects with an `AuthError`. */
   postJwtAuth(input: LoginInput, options?: LoginCallOptions): Promise<LoginResult>;
-  /** The underlying `openapi-fetch` client, typed by the generated `paths`. */
-  readonly api: Client<paths>;
   /** The server URL this client sends to. */
   readonly baseUrl: string;
 }
@@ -64,7 +64,8 @@ const [formContentType] = jwtAuthContentTypes;
 const ignore = () => {};
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): string {
+/** Checks and normalises a base URL (no trailing slash). Throws `TypeError` with the reason. */
+export function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): string {
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -145,6 +146,16 @@ function httpError(response: Response, error: unknown, secrets: readonly string[
   });
 }
 
+/** An error body as JSON when it parses, else the raw text (undefined when empty). */
+function parseErrorBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 function parseJson(text: string | undefined, status: number): unknown {
   if (text === undefined || text === '') return undefined;
   try {
@@ -181,15 +192,13 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const baseUrl = checkBaseUrl(options.baseUrl ?? defaultServerUrl, options.allowInsecureHttp ?? false);
   const clientTimeoutMs = checkTimeout(options.timeoutMs ?? defaultTimeoutMs);
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('fetch must be a function');
-  const api = createClient<paths>({
-    baseUrl,
-    // Late-bound, so that a fetch replaced after creation (e.g. by a test) is used.
-    fetch: options.fetch ?? ((request: Request) => globalThis.fetch(request)),
-    headers: { Accept: 'application/json', ...options.headers },
-  });
+  // Late-bound, so that a fetch replaced after creation (e.g. by a test) is used.
+  const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const url = `${baseUrl}${jwtAuthPath}`;
+  const clientHeaders = { Accept: 'application/json', ...options.headers };
 
   async function postJwtAuth(input: LoginInput, callOptions: LoginCallOptions = {}): Promise<LoginResult> {
-    const { form, entries, xFields, secrets } = toLoginRequest(input);
+    const { entries, xFields, secrets } = toLoginRequest(input);
     const encoding = callOptions.encoding ?? 'form';
     if (encoding !== 'form' && encoding !== 'multipart') {
       throw new RangeError("encoding must be 'form' or 'multipart'");
@@ -215,26 +224,23 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
     try {
-      const posting = api.POST('/auth/jwt', {
-        body: form,
-        params: xFields === undefined ? {} : { header: { 'X-Fields': xFields } },
+      const headers = new Headers(clientHeaders);
+      // Multipart: fetch writes the Content-Type with its boundary itself.
+      if (encoding === 'form') headers.set('Content-Type', formContentType);
+      if (xFields !== undefined) headers.set('X-Fields', xFields);
+      const request = new Request(url, {
+        method: 'POST',
+        headers,
+        body: encoding === 'form' ? formBody(entries) : multipartBody(entries),
         signal: controller.signal,
-        // Parsed here, so that invalid JSON is reported with its status and without the parser's message.
-        parseAs: 'text',
-        ...(encoding === 'form'
-          ? {
-              // openapi-fetch form-encodes only with exactly this Content-Type; we serialize ourselves to keep field order.
-              headers: { 'Content-Type': formContentType },
-              bodySerializer: () => formBody(entries),
-            }
-          : { bodySerializer: () => multipartBody(entries) }),
       });
+      const exchange = send(request).then(async (response) => ({ response, text: await response.text() }));
       // Whichever loses the race below must not become an unhandled rejection.
-      posting.catch(ignore);
+      exchange.catch(ignore);
       abortion.catch(ignore);
-      const { data, error, response } = await Promise.race([posting, abortion]);
-      if (!response.ok) throw httpError(response, error, secrets);
-      return tokenFrom(parseJson(data, response.status), response.status);
+      const { response, text } = await Promise.race([exchange, abortion]);
+      if (!response.ok) throw httpError(response, parseErrorBody(text), secrets);
+      return tokenFrom(parseJson(text, response.status), response.status);
     } catch (caught) {
       if (caught instanceof AuthError) throw caught;
       if (timedOut) throw new AuthTransportError('timeout', `Login timed out after ${timeoutMs} ms`);
@@ -250,5 +256,5 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     }
   }
 
-  return { postJwtAuth, api, baseUrl };
+  return { postJwtAuth, baseUrl };
 }

@@ -24,6 +24,8 @@ describe('error types', () => {
       | 'payload_too_large'
       | 'unsupported_media_type'
       | 'too_many_requests'
+      | 'request_timeout'
+      | 'internal_error'
     >();
     expectTypeOf<string>().not.toExtend<ErrorCode>();
   });

@@ -1,3 +1,4 @@
+export { createAuthApi, type AuthApiOptions } from './api.js';
 export {
   createAuthClient,
   parseRetryAfter,

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import createClient, { type Client } from 'openapi-fetch';
 import { describe, expect, it } from 'vitest';
+import { createAuthApi } from './api.js';
 import { createAuthClient } from './client.js';
 import { AuthError, AuthHttpError, AuthTransportError } from './errors.js';
 import {
@@ -397,16 +398,17 @@ describe('getToken with an AbortSignal', () => {
 });
 
 describe('middleware', () => {
-  it('never adds Authorization to POST /auth/jwt, even installed on the auth client itself', async () => {
+  it('never adds Authorization to POST /auth/jwt, even installed on the API client itself', async () => {
     const clock = createVirtualClock();
     const api = createFakeAuthApi({ clock, accounts });
     const auth = createAuthClient({ baseUrl: api.baseUrl, fetch: api.fetch });
     const session = createTokenSession({ client: auth, credentials: product, clock });
-    auth.api.use(session.middleware());
+    const authApi = createAuthApi({ baseUrl: api.baseUrl, fetch: api.fetch });
+    authApi.use(session.middleware());
     const token = await session.getToken();
     expect(token).toBe(api.issued[0]?.token);
-    // A direct login through the same (middleware-equipped) client.
-    await auth.postJwtAuth(product);
+    // A direct login through the (middleware-equipped) openapi-fetch client of the auth API.
+    await authApi.POST('/auth/jwt', { body: product, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     expect(api.logins).toHaveLength(2);
     expect(api.logins.map(({ authorization }) => authorization)).toEqual([null, null]);
   });
