@@ -480,6 +480,76 @@ describe('non-2xx → AuthHttpError', () => {
   });
 });
 
+describe('response bodies are read with a bound (maxResponseBytes)', () => {
+  /** An endless body: chunks of `{"access_token":"aaaa…` until cancelled; records the cancel. */
+  function endless() {
+    let cancelled = false;
+    let sent = 0;
+    const chunk = new TextEncoder().encode('a'.repeat(16_384));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"access_token":"'));
+      },
+      pull(controller) {
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    return { body, cancelled: () => cancelled, sent: () => sent };
+  }
+
+  it('an endless 200 body → AuthProtocolError naming the limit, and the stream is cancelled', async () => {
+    const stream = endless();
+    const { auth } = setup(() => new Response(stream.body, { status: 200 }), { maxResponseBytes: 100_000 });
+    const error = await rejection(auth.postJwtAuth(product), AuthProtocolError);
+    expect(error.message).toContain('larger than 100000 bytes');
+    expect(stream.cancelled()).toBe(true);
+    expect(stream.sent()).toBeLessThan(200_000);
+  });
+
+  it('an endless error body → AuthHttpError with the status and at most 4 KiB of raw body', async () => {
+    const stream = endless();
+    const { auth } = setup(() => new Response(stream.body, { status: 502 }));
+    const error = await rejection(auth.postJwtAuth(product), AuthHttpError);
+    expect(error.status).toBe(502);
+    expect(error.body).toBeUndefined();
+    expect(error.rawBody?.length).toBe(4096);
+    expect(stream.cancelled()).toBe(true);
+  });
+
+  it('a body of exactly maxResponseBytes is read whole', async () => {
+    const body = JSON.stringify({ access_token: jwt });
+    const { auth } = setup(() => new Response(body), { maxResponseBytes: Buffer.byteLength(body) });
+    await expect(auth.postJwtAuth(product)).resolves.toMatchObject({ accessToken: jwt });
+  });
+
+  it('multi-byte UTF-8 split across chunks decodes intact', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ code: 'invalid_request', message: 'é😀 refusé' }));
+    const { auth } = setup(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              for (const byte of bytes) controller.enqueue(new Uint8Array([byte]));
+              controller.close();
+            },
+          }),
+          { status: 400 },
+        ),
+    );
+    const error = await rejection(auth.postJwtAuth(product), AuthHttpError);
+    expect(error.body?.message).toBe('é😀 refusé');
+  });
+
+  it('maxResponseBytes must be a positive integer', () => {
+    expect(() => createAuthClient({ maxResponseBytes: 0 })).toThrow(RangeError);
+    expect(() => createAuthClient({ maxResponseBytes: 1.5 })).toThrow(RangeError);
+  });
+});
+
 describe('headers every login sends', () => {
   it('Accept: application/json (the original SDK sends it too)', async () => {
     const request = await send(product);

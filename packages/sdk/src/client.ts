@@ -24,6 +24,8 @@ export interface AuthClientOptions {
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   /** Default per-login timeout in milliseconds, covering the whole response. Default: 10 000. */
   timeoutMs?: number | undefined;
+  /** The most response-body bytes read; a larger body is an error, never buffered whole. Default: 65 536. */
+  maxResponseBytes?: number | undefined;
   /** Extra headers sent with every request (e.g. `User-Agent`). */
   headers?: Record<string, string> | undefined;
   /** Allow plain `http:` to a host other than loopback (sends credentials unencrypted). Default: false. */
@@ -59,6 +61,28 @@ export interface AuthClient {
 const defaultTimeoutMs = 10_000;
 const maxTimeoutMs = 2_147_483_647;
 const rawBodyLimit = 4096;
+
+/**
+ * Reads at most `limit` bytes of a body as UTF-8 and cancels the rest, so that a huge or
+ * endless response costs bounded memory. `complete` is false when the body was longer.
+ */
+async function readBounded(response: Response, limit: number): Promise<{ text: string; complete: boolean }> {
+  const reader = response.body?.getReader();
+  if (!reader) return { text: '', complete: true };
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: text + decoder.decode(), complete: true };
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      reader.cancel().catch(ignore);
+      return { text: text + decoder.decode(value.subarray(0, value.byteLength - (bytes - limit))), complete: false };
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
 const [formContentType] = jwtAuthContentTypes;
 
 const ignore = () => {};
@@ -70,7 +94,7 @@ export function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): strin
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new TypeError('baseUrl must be an absolute http(s) URL, e.g. https://api.lumminary.com/v1');
+    throw new TypeError('baseUrl must be an absolute http(s) URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('baseUrl must use http or https');
   if (url.protocol === 'http:' && !allowInsecureHttp && !loopbackHosts.has(url.hostname)) {
@@ -85,30 +109,24 @@ export function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): strin
   return url.href.replace(/\/+$/u, '');
 }
 
-function checkTimeout(timeoutMs: number): number {
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxTimeoutMs) {
-    throw new RangeError(`timeoutMs must be an integer from 1 to ${maxTimeoutMs}`);
+/** Checks a whole-number option from 1 to `max`. Throws `RangeError` naming it. */
+function checkCount(name: string, value: number, max = maxTimeoutMs): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${name} must be an integer from 1 to ${max}`);
   }
-  return timeoutMs;
+  return value;
 }
 
-/** IMF-fixdate and the obsolete RFC 850 form of an HTTP date (RFC 9110, section 5.6.7), both in GMT. */
-const httpDate =
-  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$|^[A-Z][a-z]{5,8}, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/u;
-/** The obsolete asctime form of an HTTP date, which is in GMT but says so nowhere. */
-const asctimeDate = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/u;
+/** An HTTP date (RFC 9110, section 5.6.7): IMF-fixdate or obsolete RFC 850 (both `GMT`), or asctime (GMT, unsaid). */
+const httpDate = /^[A-Z][a-z]{2,8},? [\w -]+ \d\d:\d\d:\d\d (?:GMT|\d{4})$/u;
 
 /** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined. */
 export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
   if (header === null) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/u.test(trimmed)) return Number(trimmed);
-  // Date.parse alone accepts almost anything (e.g. "1.5" or "-5") and reads asctime as local time.
-  const date = httpDate.test(trimmed)
-    ? Date.parse(trimmed)
-    : asctimeDate.test(trimmed)
-      ? Date.parse(`${trimmed} GMT`)
-      : Number.NaN;
+  // Date.parse alone accepts almost anything (e.g. "1.5" or "-5"), and reads asctime as local time.
+  const date = httpDate.test(trimmed) ? Date.parse(trimmed.endsWith('GMT') ? trimmed : `${trimmed} GMT`) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
@@ -190,7 +208,8 @@ function multipartBody(entries: [string, string][]): FormData {
 /** Creates a client for `POST /auth/jwt`. Throws `TypeError`/`RangeError` on invalid options. */
 export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const baseUrl = checkBaseUrl(options.baseUrl ?? defaultServerUrl, options.allowInsecureHttp ?? false);
-  const clientTimeoutMs = checkTimeout(options.timeoutMs ?? defaultTimeoutMs);
+  const clientTimeoutMs = checkCount('timeoutMs', options.timeoutMs ?? defaultTimeoutMs);
+  const maxResponseBytes = checkCount('maxResponseBytes', options.maxResponseBytes ?? 65_536, 2 ** 30);
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('fetch must be a function');
   // Late-bound, so that a fetch replaced after creation (e.g. by a test) is used.
   const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
@@ -204,10 +223,10 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       throw new RangeError("encoding must be 'form' or 'multipart'");
     }
     if (encoding === 'multipart') checkMultipart(entries);
-    const timeoutMs = callOptions.timeoutMs === undefined ? clientTimeoutMs : checkTimeout(callOptions.timeoutMs);
+    const timeoutMs = callOptions.timeoutMs === undefined ? clientTimeoutMs : checkCount('timeoutMs', callOptions.timeoutMs);
     const userSignal = callOptions.signal;
     if (userSignal?.aborted) {
-      throw new AuthTransportError('aborted', 'Login aborted before it was sent', { cause: userSignal.reason });
+      throw new AuthTransportError('aborted', 'Login aborted', { cause: userSignal.reason });
     }
 
     const controller = new AbortController();
@@ -234,12 +253,16 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
         body: encoding === 'form' ? formBody(entries) : multipartBody(entries),
         signal: controller.signal,
       });
-      const exchange = send(request).then(async (response) => ({ response, text: await response.text() }));
+      const exchange = send(request).then(async (response) => ({
+        response,
+        ...(await readBounded(response, maxResponseBytes)),
+      }));
       // Whichever loses the race below must not become an unhandled rejection.
       exchange.catch(ignore);
       abortion.catch(ignore);
-      const { response, text } = await Promise.race([exchange, abortion]);
-      if (!response.ok) throw httpError(response, parseErrorBody(text), secrets);
+      const { response, text, complete } = await Promise.race([exchange, abortion]);
+      if (!response.ok) throw httpError(response, complete ? parseErrorBody(text) : text, secrets);
+      if (!complete) throw new AuthProtocolError(response.status, `the body is larger than ${maxResponseBytes} bytes`);
       return tokenFrom(parseJson(text, response.status), response.status);
     } catch (caught) {
       if (caught instanceof AuthError) throw caught;

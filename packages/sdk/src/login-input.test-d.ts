@@ -66,7 +66,6 @@ describe('toLoginRequest', () => {
   it('takes a LoginInput and returns the wire parts', () => {
     expectTypeOf(toLoginRequest).parameters.toEqualTypeOf<[input: LoginInput]>();
     expectTypeOf(toLoginRequest).returns.toEqualTypeOf<LoginRequestParts>();
-    expectTypeOf<LoginRequestParts['form']>().toEqualTypeOf<JwtAuthForm>();
     expectTypeOf<LoginRequestParts['entries']>().toEqualTypeOf<[string, string][]>();
     expectTypeOf<LoginRequestParts['xFields']>().toEqualTypeOf<string | undefined>();
   });

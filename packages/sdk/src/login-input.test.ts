@@ -49,9 +49,9 @@ const invalid: [string, Record<string, unknown>, string, string, unknown][] = [
   ['username too long (ASCII)', { ...valid, username: 'u'.repeat(321) }, 'username', 'must be at most 320 characters', 'u'.repeat(321)],
   ['password one code point too long', { ...valid, password: emoji.repeat(1025) }, 'password', 'must be at most 1024 characters', emoji.repeat(1025)],
   ['password too long (ASCII)', { ...valid, password: 'p'.repeat(1025) }, 'password', 'must be at most 1024 characters', 'p'.repeat(1025)],
-  ['username with a lone high surrogate', { ...valid, username: 'ada\uD83D' }, 'username', 'contains unpaired UTF-16 surrogates and cannot be sent unchanged as UTF-8', 'ada\uD83D'],
-  ['password with a lone low surrogate', { ...valid, password: 'pw\uDE00pw' }, 'password', 'contains unpaired UTF-16 surrogates and cannot be sent unchanged as UTF-8', 'pw\uDE00pw'],
-  ['password of reversed surrogates', { ...valid, password: '\uDE00\uD83D' }, 'password', 'contains unpaired UTF-16 surrogates and cannot be sent unchanged as UTF-8', '\uDE00\uD83D'],
+  ['username with a lone high surrogate', { ...valid, username: 'ada\uD83D' }, 'username', 'contains unpaired UTF-16 surrogates (not valid Unicode)', 'ada\uD83D'],
+  ['password with a lone low surrogate', { ...valid, password: 'pw\uDE00pw' }, 'password', 'contains unpaired UTF-16 surrogates (not valid Unicode)', 'pw\uDE00pw'],
+  ['password of reversed surrogates', { ...valid, password: '\uDE00\uD83D' }, 'password', 'contains unpaired UTF-16 surrogates (not valid Unicode)', '\uDE00\uD83D'],
   ['empty fields', { ...valid, fields: '' }, 'fields', 'must not be empty', ''],
   ['fields with CRLF (header injection)', { ...valid, fields: 'access_token\r\nX-Evil: 1' }, 'fields', 'must match ^[A-Za-z0-9_{},* ]+$', 'access_token\r\nX-Evil: 1'],
   ['fields with a colon', { ...valid, fields: 'a:b' }, 'fields', 'must match ^[A-Za-z0-9_{},* ]+$', 'a:b'],
@@ -120,8 +120,8 @@ describe('toLoginRequest: accepted input', () => {
       ['role', 'role_product'],
       ['2FA-token', '042917'],
     ]);
-    expect(parts.form).toEqual({ username: 'ada', password: 'pw', role: 'role_product', '2FA-token': '042917' });
-    expect(Object.keys(parts.form)).toEqual(['username', 'password', 'role', '2FA-token']);
+    expect(Object.fromEntries(parts.entries)).toEqual({ username: 'ada', password: 'pw', role: 'role_product', '2FA-token': '042917' });
+    expect(parts.entries.map(([name]) => name)).toEqual(['username', 'password', 'role', '2FA-token']);
     expect(parts.xFields).toBe('{access_token}');
     expect(parts.secrets).toEqual(['pw', '042917']);
   });
@@ -129,7 +129,7 @@ describe('toLoginRequest: accepted input', () => {
   it('omits the optional parts when undefined', () => {
     const parts = toLoginRequest({ ...valid, twoFactorToken: undefined, fields: undefined });
     expect(parts.entries.map(([name]) => name)).toEqual(['username', 'password', 'role']);
-    expect(parts.form).not.toHaveProperty('2FA-token');
+    expect(Object.fromEntries(parts.entries)).not.toHaveProperty('2FA-token');
     expect(parts.xFields).toBeUndefined();
     expect(parts.secrets).toEqual([valid.password]);
   });
@@ -155,9 +155,10 @@ describe('toLoginRequest: accepted input', () => {
     ['fields with nesting, commas, stars and spaces', { ...valid, fields: '{access_token, user{id,*}}' }],
   ])('%s', (_, input: LoginInput) => {
     const parts = toLoginRequest(input);
-    expect(parts.form.username).toBe(input.username);
-    expect(parts.form.password).toBe(input.password);
-    expect(parts.form.role).toBe(input.role);
+    const form = Object.fromEntries(parts.entries);
+    expect(form['username']).toBe(input.username);
+    expect(form['password']).toBe(input.password);
+    expect(form['role']).toBe(input.role);
     expect(parts.xFields).toBe(input.fields);
   });
 });

@@ -62,11 +62,8 @@ function rule(
 }
 
 /** The spec's form fields, in the spec's (and the original SDK's) order, with their rules. */
-const formRules: readonly FieldRule[] = jwtAuthFormFields.map((facts) => {
-  const option = optionByWireName.get(facts.name);
-  if (option === undefined) throw new Error(`SDK out of date: no option for form field ${facts.name}`);
-  return rule(option, facts);
-});
+// Every wire name has an option: `wireNames` satisfies the generated form type (see login-input.test-d.ts).
+const formRules: readonly FieldRule[] = jwtAuthFormFields.map((facts) => rule(optionByWireName.get(facts.name)!, facts));
 const fieldsRule = rule('fields', xFieldsHeader);
 
 function describePattern(option: FieldRule['option'], pattern: string): string {
@@ -75,13 +72,6 @@ function describePattern(option: FieldRule['option'], pattern: string): string {
     return digits ? `must be ${digits[1]} to ${digits[2]} digits` : 'must be digits';
   }
   return `must match ${pattern}`;
-}
-
-/** Counts Unicode code points, as JSON Schema's length keywords do. */
-function codePointLength(value: string): number {
-  let length = 0;
-  for (const _ of value) length++;
-  return length;
 }
 
 function check(value: unknown, fieldRule: FieldRule): string | undefined {
@@ -94,15 +84,15 @@ function check(value: unknown, fieldRule: FieldRule): string | undefined {
     throw new AuthInputError(option, option === 'twoFactorToken' ? 'must be a string of digits' : 'must be a string');
   }
   const { minLength, maxLength } = fieldRule;
-  // value.length bounds the code point count from above, and from below by half.
-  if (minLength !== undefined && value.length < minLength * 2 && codePointLength(value) < minLength) {
+  // JSON Schema counts code points; value.length (UTF-16 units) bounds that count from above, and from below by half.
+  if (minLength !== undefined && value.length < minLength * 2 && [...value].length < minLength) {
     throw new AuthInputError(option, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
   }
-  if (maxLength !== undefined && value.length > maxLength && codePointLength(value) > maxLength) {
+  if (maxLength !== undefined && value.length > maxLength && [...value].length > maxLength) {
     throw new AuthInputError(option, `must be at most ${maxLength} characters`);
   }
   if (!value.isWellFormed()) {
-    throw new AuthInputError(option, 'contains unpaired UTF-16 surrogates and cannot be sent unchanged as UTF-8');
+    throw new AuthInputError(option, 'contains unpaired UTF-16 surrogates (not valid Unicode)');
   }
   if (fieldRule.pattern !== undefined && !fieldRule.pattern.test(value)) {
     throw new AuthInputError(option, fieldRule.patternHint);
@@ -112,7 +102,6 @@ function check(value: unknown, fieldRule: FieldRule): string | undefined {
 
 /** The checked request of a login: the form in wire order and the optional `X-Fields` header. */
 export interface LoginRequestParts {
-  form: JwtAuthForm;
   /** The form's entries in the spec's order, optional ones omitted when not given. */
   entries: [string, string][];
   xFields: string | undefined;
@@ -129,17 +118,14 @@ export function toLoginRequest(input: LoginInput): LoginRequestParts {
     throw new AuthInputError('input', 'must be an object with username, password and role');
   }
   const entries: [string, string][] = [];
-  const form: Record<string, string> = {};
   for (const fieldRule of formRules) {
     const value = check(input[fieldRule.option as FormOption], fieldRule);
-    if (value === undefined) continue;
-    entries.push([fieldRule.wireName, value]);
-    form[fieldRule.wireName] = value;
+    if (value !== undefined) entries.push([fieldRule.wireName, value]);
   }
   const xFields = check(input.fields, fieldsRule);
   const secrets = [input.password];
   if (input.twoFactorToken !== undefined) secrets.push(input.twoFactorToken);
-  return { form: form as JwtAuthForm, entries, xFields, secrets };
+  return { entries, xFields, secrets };
 }
 
 /** A CR or LF not part of a CRLF pair: multipart/form-data rewrites it to CRLF (HTML's newline normalization). */
@@ -154,7 +140,7 @@ export function checkMultipart(entries: LoginRequestParts['entries']): void {
     if (bareLineBreak.test(value)) {
       throw new AuthInputError(
         optionByWireName.get(wireName) ?? wireName,
-        "contains a bare CR or LF, which multipart/form-data would change to CRLF; use encoding 'form'",
+        "has a bare CR or LF, which multipart would turn into CRLF; use encoding 'form'",
       );
     }
   }
