@@ -46,7 +46,9 @@ describe('credentials never carry a 2FA code', () => {
   });
 
   it('2FA codes come from a TwoFactorCodeSource such as totpCodeSource', () => {
-    expectTypeOf(totpCodeSource).returns.toEqualTypeOf<TwoFactorCodeSource>();
+    // A synchronous source: usable wherever a TwoFactorCodeSource is, and callable with just { now }.
+    expectTypeOf(totpCodeSource).returns.toExtend<TwoFactorCodeSource>();
+    expectTypeOf(totpCodeSource('JBSWY3DPEHPK3PXP')({ now: 0 })).toEqualTypeOf<string>();
     expectTypeOf<TokenSessionOptions['twoFactorCode']>().toEqualTypeOf<TwoFactorCodeSource | undefined>();
     createTokenSession({ client, credentials, twoFactorCode: totpCodeSource('JBSWY3DPEHPK3PXP') });
     createTokenSession({ client, credentials, twoFactorCode: ({ now }) => String(now % 1_000_000).padStart(6, '0') });

@@ -43,7 +43,7 @@ export interface TwoFactorCodeRequest {
   /** The session clock's current time, in milliseconds. */
   now: number;
   /** Aborts when the caller gives up. */
-  signal: AbortSignal | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** Supplies one-time 2FA codes: a callback, or `totpCodeSource(secret)` from `@lumminary/auth-sdk/totp`. */

@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import type { TwoFactorCodeSource } from './session.js';
+import type { TwoFactorCodeRequest } from './session.js';
 
 /** Options of `totpCodeSource`. */
 export interface TotpOptions {
@@ -15,7 +15,10 @@ export interface TotpOptions {
  * A 2FA code source that computes RFC 6238 codes from a base32 TOTP secret (the one in the
  * account's `otpauth://` URI) at the session clock's time, with the `otpauth` library.
  */
-export function totpCodeSource(base32Secret: string, options: TotpOptions = {}): TwoFactorCodeSource {
+export function totpCodeSource(
+  base32Secret: string,
+  options: TotpOptions = {},
+): (request: Pick<TwoFactorCodeRequest, 'now'>) => string {
   let secret: Secret;
   try {
     secret = Secret.fromBase32(base32Secret.replace(/\s+/gu, '').toUpperCase());
