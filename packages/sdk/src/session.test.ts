@@ -290,6 +290,16 @@ describe('2FA: fresh TOTP codes for repeated logins', () => {
     expect(api.loginCount).toBe(1);
   });
 
+  it('keeps one more second in reserve for the whole-second iat/exp: no stale token in the last 2 s', async () => {
+    const { session, clock } = setup({ session: twoFactorSession(), start: stepAlignedStart + 1_000 });
+    const first = await session.getToken();
+    clock.advance(27_900); // renewal running (waiting for the next step); 2.1 s of nominal validity left
+    expect(await session.getToken()).toBe(first);
+    clock.advance(200); // 1.9 s left: retired, callers wait for the renewal
+    const next = await session.getToken();
+    expect(next).not.toBe(first);
+  });
+
   it('an invalidate in the same step does not resubmit the code: the next login waits for the next step', async () => {
     const { api, session, clock } = setup({ session: twoFactorSession() });
     const first = await session.getToken();

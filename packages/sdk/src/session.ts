@@ -219,7 +219,13 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
     const stated = statedLifetimeMs(accessToken);
     const usableMs = Math.min(lifetimeMs, stated ?? lifetimeMs);
     const expiresAt = sentAt + usableMs;
-    cached = { token: accessToken, renewAt: expiresAt - renewBeforeMs, retireAt: expiresAt - minValidityMs };
+    // `iat`/`exp` are whole seconds (the server rounds down), so the token may end up to 1 s before
+    // `expiresAt`: the hard limit keeps that second in reserve, beyond minValidityMs.
+    cached = {
+      token: accessToken,
+      renewAt: expiresAt - renewBeforeMs,
+      retireAt: Math.max(expiresAt - renewBeforeMs, expiresAt - minValidityMs - 1_000),
+    };
     return accessToken;
   }
 
