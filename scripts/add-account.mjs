@@ -59,7 +59,9 @@ async function readSecret() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
   // One trailing newline (from echo or a here-string) is not part of the secret.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 try {

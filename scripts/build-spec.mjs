@@ -26,5 +26,6 @@ const localLogo = `data:image/svg+xml,${encodeURIComponent(
 )}`;
 const page = await readFile(pagePath, 'utf8');
 const cdnLogo = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g;
-if (!cdnLogo.test(page)) throw new Error('build-spec: the Redoc logo URL was not found; check the page for CDN requests');
+if (!cdnLogo.test(page))
+  throw new Error('build-spec: the Redoc logo URL was not found; check the page for CDN requests');
 await writeFile(pagePath, page.replace(cdnLogo, localLogo));

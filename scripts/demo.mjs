@@ -14,7 +14,11 @@ const demoProduct = {
   password: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
   role: 'role_product',
 };
-const demoClient = { username: 'ada.lovelace@example.org', password: 'correct horse battery staple', role: 'role_product' };
+const demoClient = {
+  username: 'ada.lovelace@example.org',
+  password: 'correct horse battery staple',
+  role: 'role_product',
+};
 const demoClientTotpSecret = 'XU2APR6HYSLGJUW2IJZVYJWUD3QG2CHA';
 
 /** Decodes a JWT's payload for display (used only where no key is at hand to verify it). */
@@ -30,7 +34,9 @@ async function attempt(label, login, verify) {
   try {
     const { accessToken } = await login();
     const claims = verify ? await verify(accessToken) : decodeClaims(accessToken);
-    console.log(`✔ ${label}: received a JWT (${accessToken.length} characters), ${verify ? 'signature verified' : 'not verified'}`);
+    console.log(
+      `✔ ${label}: received a JWT (${accessToken.length} characters), ${verify ? 'signature verified' : 'not verified'}`,
+    );
     console.log(`  claims: ${JSON.stringify(claims)}`);
     if (typeof claims?.exp === 'number') console.log(`  valid for ${claims.exp - claims.iat} s after issue`);
     return true;
@@ -53,7 +59,9 @@ if (process.env.LUMMINARY_BASE_URL) {
     role: process.env.LUMMINARY_ROLE ?? 'role_product',
     ...(secret ? { twoFactorToken: await codeNow(secret) } : {}),
   };
-  const ok = await attempt(`Log in as ${input.username} at ${process.env.LUMMINARY_BASE_URL}`, () => auth.postJwtAuth(input));
+  const ok = await attempt(`Log in as ${input.username} at ${process.env.LUMMINARY_BASE_URL}`, () =>
+    auth.postJwtAuth(input),
+  );
   process.exitCode = ok ? 0 : 1;
 } else {
   const server = await startAuthServer({ quiet: true });

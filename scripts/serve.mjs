@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
-  console.log('Usage: node scripts/serve.mjs [--port N]  (default: $PORT, else 4011; accounts: $LUMMINARY_ACCOUNTS_FILE, else demo)');
+  console.log(
+    'Usage: node scripts/serve.mjs [--port N]  (default: $PORT, else 4011; accounts: $LUMMINARY_ACCOUNTS_FILE, else demo)',
+  );
   process.exit(0);
 }
 const portText = values.port ?? process.env.PORT ?? '4011';

@@ -7,4 +7,6 @@ export interface BundleEntry {
   budgetBytes: number;
 }
 export const bundleEntries: readonly BundleEntry[];
-export function measureBundle(entry: Pick<BundleEntry, 'imports'>): Promise<{ minifiedBytes: number; gzippedBytes: number }>;
+export function measureBundle(
+  entry: Pick<BundleEntry, 'imports'>,
+): Promise<{ minifiedBytes: number; gzippedBytes: number }>;

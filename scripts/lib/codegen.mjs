@@ -34,9 +34,14 @@ export async function renderGeneratedFiles() {
   const types = astToString(await openapiTS(rootUrl, { redocly: config, silent: true }));
   const { bundle: bundled } = await bundle({ ref: rootUrl.pathname, config, dereference: true });
   // The session tests' stand-in for a user's own API (not part of the product's spec).
-  const fixtureTypes = astToString(await openapiTS(new URL(fixtureSpec, pathToFileURL(`${repoRoot}/`)), { silent: true }));
+  const fixtureTypes = astToString(
+    await openapiTS(new URL(fixtureSpec, pathToFileURL(`${repoRoot}/`)), { silent: true }),
+  );
   return new Map([
-    [outputPath, `${header('TypeScript types of every path, operation and component (openapi-typescript).')}\n${types}`],
+    [
+      outputPath,
+      `${header('TypeScript types of every path, operation and component (openapi-typescript).')}\n${types}`,
+    ],
     [`${generatedDir}/jwt-auth-operation.ts`, renderOperationFacts(bundled.parsed)],
     [
       'packages/contract-tests/src/generated/protected-api.ts',
@@ -80,7 +85,7 @@ function renderOperationFacts(spec) {
     '/** The constraints on the optional `X-Fields` header. */',
     `export const xFieldsHeader = ${json({ name: xFields.name, ...pick(xFields.schema, ['minLength', 'maxLength', 'pattern']) })} as const;`,
     '',
-    '/** The machine-readable codes an error body can carry (the `Error` schema\'s `code` enum). */',
+    "/** The machine-readable codes an error body can carry (the `Error` schema's `code` enum). */",
     `export const errorCodes = ${json(errorCodesOf(operation))} as const;`,
     '',
     '/** The largest request body the operation accepts, in bytes (`x-max-body-bytes`). */',
@@ -94,7 +99,8 @@ function renderOperationFacts(spec) {
 
 function maxBodyBytesOf(operation) {
   const limit = operation.requestBody['x-max-body-bytes'];
-  if (!Number.isInteger(limit) || limit <= 0) throw new Error('/auth/jwt: requestBody needs a positive integer x-max-body-bytes');
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new Error('/auth/jwt: requestBody needs a positive integer x-max-body-bytes');
   return limit;
 }
 

@@ -13,7 +13,10 @@ async function startMinimalServer(): Promise<{ url: string; server: Server }> {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
-      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(responseBody) });
+      response.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(responseBody),
+      });
       response.end(responseBody);
     });
   });
@@ -48,7 +51,11 @@ export interface LatencyResult {
 }
 
 /** Median over rounds of each round's median latency, for the SDK and for raw fetch. */
-export async function measureLoopback({ rounds = 8, concurrency = 1, callsPerRound = 300 } = {}): Promise<LatencyResult> {
+export async function measureLoopback({
+  rounds = 8,
+  concurrency = 1,
+  callsPerRound = 300,
+} = {}): Promise<LatencyResult> {
   const { url, server } = await startMinimalServer();
   try {
     const auth = createAuthClient({ baseUrl: url });

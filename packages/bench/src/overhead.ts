@@ -17,7 +17,8 @@ const preparedFetch = async (_input: unknown, _init?: unknown): Promise<Response
   new Response(responseBody, { status: 200, headers: { 'Content-Type': 'application/json' } });
 
 export const overheadVariants: Record<string, () => Promise<unknown>> = {
-  'fetch(url, init)': async () => (await preparedFetch(url, { method: 'POST', headers: formHeaders, body: formBody })).json(),
+  'fetch(url, init)': async () =>
+    (await preparedFetch(url, { method: 'POST', headers: formHeaders, body: formBody })).json(),
   'fetch(new Request(...))': async () =>
     (await preparedFetch(new Request(url, { method: 'POST', headers: formHeaders, body: formBody }))).json(),
   'openapi-fetch POST': (() => {

@@ -29,7 +29,11 @@ function tokenIssuer(clock: SessionClock) {
   return { fetch, logins: () => logins };
 }
 
-const credentials = { username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b', password: 'lk_live_bench', role: 'role_product' };
+const credentials = {
+  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
+  password: 'lk_live_bench',
+  role: 'role_product',
+};
 
 /** Logins caused by `calls` concurrent getToken calls on a cold session. */
 export async function coldBurstLogins(calls = 1000): Promise<number> {

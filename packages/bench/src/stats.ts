@@ -21,8 +21,22 @@ export interface Row {
 
 /** Prints rows as an aligned Markdown table. */
 export function printTable(rows: readonly Row[]): void {
-  const header: Row = { group: 'group', what: 'measure', value: 'value', ratio: 'ratio', target: 'target', verdict: '' };
-  const cells = [header, ...rows].map((row) => [row.group, row.what, row.value, row.ratio ?? '', row.target ?? '', row.verdict ?? '']);
+  const header: Row = {
+    group: 'group',
+    what: 'measure',
+    value: 'value',
+    ratio: 'ratio',
+    target: 'target',
+    verdict: '',
+  };
+  const cells = [header, ...rows].map((row) => [
+    row.group,
+    row.what,
+    row.value,
+    row.ratio ?? '',
+    row.target ?? '',
+    row.verdict ?? '',
+  ]);
   const widths = cells[0]!.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
   const line = (values: string[]) => `| ${values.map((value, column) => value.padEnd(widths[column]!)).join(' | ')} |`;
   console.log(line(cells[0]!));

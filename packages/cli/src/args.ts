@@ -6,10 +6,7 @@ export class UsageError extends Error {
 }
 
 /** What the command line asks for. */
-export type Command =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'token'; options: TokenOptions };
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'token'; options: TokenOptions };
 
 /** The options of `lumminary-auth token`, as given (defaults are applied later, with the environment). */
 export interface TokenOptions {
@@ -57,7 +54,8 @@ export const passwordOptionRefusal =
 const maxTimeoutMs = 2_147_483_647;
 
 function parseTimeout(value: string): number {
-  if (!/^[0-9]+$/u.test(value)) throw new UsageError('--timeout must be a whole number of milliseconds, e.g. --timeout 5000');
+  if (!/^[0-9]+$/u.test(value))
+    throw new UsageError('--timeout must be a whole number of milliseconds, e.g. --timeout 5000');
   const ms = Number(value);
   if (ms < 1 || ms > maxTimeoutMs) throw new UsageError(`--timeout must be from 1 to ${maxTimeoutMs} milliseconds`);
   return ms;
@@ -110,7 +108,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === undefined) throw new UsageError('missing command (see lumminary-auth --help)');
   if (command === 'help') return { kind: 'help' };
   // The command is not quoted either: a mistyped line may have put a secret first.
-  if (command !== 'token') throw new UsageError('unknown command; the commands are token and help (see lumminary-auth --help)');
+  if (command !== 'token')
+    throw new UsageError('unknown command; the commands are token and help (see lumminary-auth --help)');
   if (rest.length > 0) {
     throw new UsageError(`token takes no arguments, only options (got ${rest.length} extra; they are not shown)`);
   }

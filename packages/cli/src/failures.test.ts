@@ -46,7 +46,9 @@ describe('the secret check of these tests', () => {
   it('catches a secret in stderr, also form- or URI-encoded', () => {
     expect(() => expectNoSecrets(`oops ${demoProduct.apiKey}`)).toThrow(/holds a secret/u);
     expect(() => expectNoSecrets(`oops ${encodeURIComponent(wrongPassword)}`)).toThrow(/holds a secret/u);
-    expect(() => expectNoSecrets(`oops ${new URLSearchParams({ p: demoClient.password }).toString()}`)).toThrow(/holds a secret/u);
+    expect(() => expectNoSecrets(`oops ${new URLSearchParams({ p: demoClient.password }).toString()}`)).toThrow(
+      /holds a secret/u,
+    );
     expect(() => expectNoSecrets('lumminary-auth: login refused')).not.toThrow();
   });
 });
@@ -70,19 +72,26 @@ describe('failures against the reference server', () => {
     for (const args of [productArgs(server.url), clientArgs(server.url)]) {
       const result = await runCli(args, { env: { LUMMINARY_PASSWORD: wrongPassword }, now: clock.now });
       expect(result).toMatchObject({ code: 3, stdout: '' });
-      expect(result.stderr).toMatch(/login refused: wrong username, password\/API key or role \(HTTP 401 invalid_credentials\)/u);
+      expect(result.stderr).toMatch(
+        /login refused: wrong username, password\/API key or role \(HTTP 401 invalid_credentials\)/u,
+      );
     }
     const stdin = await runCli([...productArgs(server.url), '--password-stdin'], { stdin: `${wrongPassword}\n` });
     expect(stdin.code).toBe(3);
   });
 
   it('an unknown username exits 3', async () => {
-    const result = await runCli(['token', '--base-url', server.url, '--username', 'nobody@example.org'], { env: productEnv });
+    const result = await runCli(['token', '--base-url', server.url, '--username', 'nobody@example.org'], {
+      env: productEnv,
+    });
     expect(result.code).toBe(3);
   });
 
   it('a missing 2FA code exits 4 and says how to give one', async () => {
-    const result = await runCli(clientArgs(server.url), { env: { LUMMINARY_PASSWORD: demoClient.password }, now: clock.now });
+    const result = await runCli(clientArgs(server.url), {
+      env: { LUMMINARY_PASSWORD: demoClient.password },
+      now: clock.now,
+    });
     expect(result).toMatchObject({ code: 4, stdout: '' });
     expect(result.stderr).toMatch(/needs a 2FA code: pass --totp-code <digits> or set LUMMINARY_TOTP_SECRET/u);
     expect(result.stderr).toMatch(/HTTP 401 invalid_two_factor_token/u);
@@ -113,7 +122,10 @@ describe('failures against the reference server', () => {
   it('the right code with a wrong password is bad credentials (3), not a 2FA failure', async () => {
     const code = codeAt(clock.ms);
     knownSecrets.add(code);
-    const result = await runCli([...clientArgs(server.url), '--totp-code', code], { env: { LUMMINARY_PASSWORD: wrongPassword }, now: clock.now });
+    const result = await runCli([...clientArgs(server.url), '--totp-code', code], {
+      env: { LUMMINARY_PASSWORD: wrongPassword },
+      now: clock.now,
+    });
     expect(result.code).toBe(3);
   });
 });
@@ -121,7 +133,12 @@ describe('failures against the reference server', () => {
 describe('rate limiting', () => {
   it('exits 5 once the server answers 429, with the Retry-After wait in the message', async () => {
     const clock = new TestClock();
-    const server = await startAuthServer({ quiet: true, port: 0, clock, rateLimit: { accountFailures: 2, windowMs: 120_000 } });
+    const server = await startAuthServer({
+      quiet: true,
+      port: 0,
+      clock,
+      rateLimit: { accountFailures: 2, windowMs: 120_000 },
+    });
     try {
       for (let i = 0; i < 2; i++) {
         expect((await runCli(productArgs(server.url), { env: { LUMMINARY_PASSWORD: wrongPassword } })).code).toBe(3);
@@ -129,7 +146,9 @@ describe('rate limiting', () => {
       // Now even the right key is refused until the window slides; the clock has not moved: 120 s.
       const limited = await runCli(productArgs(server.url), { env: productEnv });
       expect(limited).toMatchObject({ code: 5, stdout: '' });
-      expect(limited.stderr).toMatch(/rate limited: too many failed logins; retry after 120 s \(HTTP 429 too_many_requests\)/u);
+      expect(limited.stderr).toMatch(
+        /rate limited: too many failed logins; retry after 120 s \(HTTP 429 too_many_requests\)/u,
+      );
       clock.advance(100_000);
       expect((await runCli(productArgs(server.url), { env: productEnv })).stderr).toMatch(/retry after 20 s/u);
       clock.advance(20_000);
@@ -196,7 +215,11 @@ describe('other server and protocol errors exit 7', () => {
   const html = { 'Content-Type': 'text/html; charset=utf-8' };
 
   it('a 500 with the spec error body', async () => {
-    answer = { status: 500, headers: json, body: () => JSON.stringify({ code: 'internal_error', message: 'The server failed.' }) };
+    answer = {
+      status: 500,
+      headers: json,
+      body: () => JSON.stringify({ code: 'internal_error', message: 'The server failed.' }),
+    };
     const result = await runCli(productArgs(fake.url), { env: productEnv });
     expect(result).toMatchObject({ code: 7, stdout: '' });
     expect(result.stderr).toBe('lumminary-auth: server error: HTTP 500 internal_error\n');
@@ -223,7 +246,9 @@ describe('other server and protocol errors exit 7', () => {
     answer = { status: 200, headers: html, body: () => '<html>Welcome</html>' };
     const htmlResult = await runCli(productArgs(fake.url), { env: productEnv });
     expect(htmlResult).toMatchObject({ code: 7, stdout: '' });
-    expect(htmlResult.stderr).toBe('lumminary-auth: unusable response from the server (HTTP 200): the body is not valid JSON\n');
+    expect(htmlResult.stderr).toBe(
+      'lumminary-auth: unusable response from the server (HTTP 200): the body is not valid JSON\n',
+    );
 
     answer = { status: 200, headers: json, body: () => JSON.stringify({ token: 'x' }) };
     const noToken = await runCli([...productArgs(fake.url), '--json'], { env: productEnv });
@@ -234,8 +259,12 @@ describe('other server and protocol errors exit 7', () => {
   it('a server echoing the submitted form back never gets a secret into the message', async () => {
     const code = '20260417';
     knownSecrets.add(code);
-    const echoes: typeof answer[] = [
-      { status: 400, headers: json, body: (body) => JSON.stringify({ code: 'invalid_request', message: `bad form: ${body}`, errors: { body } }) },
+    const echoes: (typeof answer)[] = [
+      {
+        status: 400,
+        headers: json,
+        body: (body) => JSON.stringify({ code: 'invalid_request', message: `bad form: ${body}`, errors: { body } }),
+      },
       { status: 401, headers: json, body: (body) => JSON.stringify({ code: 'invalid_credentials', message: body }) },
       { status: 500, headers: html, body: (body) => `<pre>${body} ${decoded(body)}</pre>` },
       { status: 200, headers: json, body: (body) => JSON.stringify({ error: body, access: decoded(body) }) },
@@ -246,7 +275,9 @@ describe('other server and protocol errors exit 7', () => {
       answer = echo;
       for (const extra of [[], ['--multipart']]) {
         const before = fake.bodies.length;
-        const result = await runCli([...productArgs(fake.url), '--totp-code', code, ...extra], { env: { LUMMINARY_PASSWORD: wrongPassword } });
+        const result = await runCli([...productArgs(fake.url), '--totp-code', code, ...extra], {
+          env: { LUMMINARY_PASSWORD: wrongPassword },
+        });
         codes.push(result.code);
         // The secrets did reach the fake server, so the check on stderr is not vacuous.
         const sent = fake.bodies[before] ?? '';
@@ -277,7 +308,9 @@ describe('unexpected failures', () => {
       knownSecrets.add(written.trimEnd());
       expectNoSecrets(result.stderr);
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe('lumminary-auth: unexpected error (Error); details are not shown as they could hold secrets\n');
+      expect(result.stderr).toBe(
+        'lumminary-auth: unexpected error (Error); details are not shown as they could hold secrets\n',
+      );
     } finally {
       await server.close();
     }

@@ -15,8 +15,12 @@ export function decodeClaims(token: string): Record<string, unknown> | undefined
   const payload = parts[1];
   if (parts.length !== 3 || payload === undefined || !/^[A-Za-z0-9_-]+$/u.test(payload)) return undefined;
   try {
-    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(payload, 'base64url')));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    const value: unknown = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(payload, 'base64url')),
+    );
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -25,7 +29,7 @@ export function decodeClaims(token: string): Record<string, unknown> | undefined
 /** The `--json` output for a token received at `nowMs`. */
 export function tokenJson(accessToken: string, nowMs: number): TokenJson {
   const claims = decodeClaims(accessToken);
-  const exp = claims?.['exp'];
+  const exp = claims?.exp;
   const expMs = typeof exp === 'number' ? exp * 1000 : Number.NaN;
   // new Date() represents at most ±8.64e15 ms; outside that toISOString throws.
   const known = Number.isFinite(expMs) && Math.abs(expMs) <= 8.64e15;

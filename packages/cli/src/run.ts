@@ -49,14 +49,17 @@ function fromEnv(env: RunIo['env'], name: string): string | undefined {
 
 async function readPassword(stdin: RunIo['stdin']): Promise<string> {
   if (stdin.isTTY === true) {
-    throw usageExit('--password-stdin: standard input is a terminal; pipe the password in (it would be echoed as typed)');
+    throw usageExit(
+      '--password-stdin: standard input is a terminal; pipe the password in (it would be echoed as typed)',
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of stdin) {
     const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
     size += bytes.byteLength;
-    if (size > maxStdinBytes) throw usageExit(`--password-stdin: standard input holds more than ${maxStdinBytes} bytes`);
+    if (size > maxStdinBytes)
+      throw usageExit(`--password-stdin: standard input holds more than ${maxStdinBytes} bytes`);
     chunks.push(bytes);
   }
   let text: string;
@@ -102,7 +105,7 @@ function loginFailure(error: unknown, context: { client: AuthClient; timeoutMs: 
         `rate limited: too many failed logins; ${wait ?? 'retry later (the server gave no Retry-After)'} (${status})`,
       );
     }
-    const detail = error.code === undefined ? ', not the API\'s JSON error' : '';
+    const detail = error.code === undefined ? ", not the API's JSON error" : '';
     return new Exit(exitCodes.server, `server error: ${status}${detail}${wait === undefined ? '' : `; ${wait}`}`);
   }
   if (error instanceof AuthProtocolError) {
@@ -141,7 +144,7 @@ async function token(options: TokenOptions, io: RunIo): Promise<void> {
     );
   }
   const totpSecret = options.totpCode === undefined ? fromEnv(io.env, 'LUMMINARY_TOTP_SECRET') : undefined;
-  let codeSource;
+  let codeSource: ReturnType<typeof totpCodeSource> | undefined;
   if (totpSecret !== undefined) {
     try {
       codeSource = totpCodeSource(totpSecret);
@@ -169,7 +172,11 @@ async function token(options: TokenOptions, io: RunIo): Promise<void> {
       { encoding: options.multipart ? 'multipart' : 'form' },
     ));
   } catch (error) {
-    throw loginFailure(error, { client, timeoutMs: options.timeoutMs ?? 10_000, codeGiven: twoFactorToken !== undefined });
+    throw loginFailure(error, {
+      client,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      codeGiven: twoFactorToken !== undefined,
+    });
   }
   io.stdout.write(options.json ? `${JSON.stringify(tokenJson(accessToken, now()), null, 2)}\n` : `${accessToken}\n`);
 }

@@ -1,5 +1,10 @@
 // `lumminary-auth token` end to end, in-process, against the reference server: successful logins.
-import { startAuthServer, verifyAccessToken, type RunningAuthServer, type VerifyAccessTokenOptions } from '@lumminary/auth-server';
+import {
+  startAuthServer,
+  verifyAccessToken,
+  type RunningAuthServer,
+  type VerifyAccessTokenOptions,
+} from '@lumminary/auth-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { codeAt, demoClient, demoProduct, payloadOf, runCli, stepMs, TestClock } from './test-support/cli.js';
 
@@ -34,7 +39,11 @@ describe('token against the reference server (system clock)', () => {
 
   it('reads the API key from stdin with --password-stdin (trailing CRLF or LF stripped) and sends multipart with --multipart', async () => {
     const jwks = await jwksOf(server.url);
-    for (const [stdin, extra] of [[`${demoProduct.apiKey}\n`, []], [`${demoProduct.apiKey}\r\n`, ['--multipart']], [demoProduct.apiKey, ['--multipart']]] as const) {
+    for (const [stdin, extra] of [
+      [`${demoProduct.apiKey}\n`, []],
+      [`${demoProduct.apiKey}\r\n`, ['--multipart']],
+      [demoProduct.apiKey, ['--multipart']],
+    ] as const) {
       // LUMMINARY_PASSWORD is wrong: --password-stdin wins over it.
       const { code, stdout } = await runCli([...productArgs(server.url), '--password-stdin', ...extra], {
         stdin,
@@ -46,16 +55,24 @@ describe('token against the reference server (system clock)', () => {
   });
 
   it('takes the base URL and the username from LUMMINARY_BASE_URL and LUMMINARY_USERNAME, the options winning', async () => {
-    const env = { LUMMINARY_BASE_URL: server.url, LUMMINARY_USERNAME: demoProduct.username, LUMMINARY_PASSWORD: demoProduct.apiKey };
+    const env = {
+      LUMMINARY_BASE_URL: server.url,
+      LUMMINARY_USERNAME: demoProduct.username,
+      LUMMINARY_PASSWORD: demoProduct.apiKey,
+    };
     const fromEnv = await runCli(['token'], { env });
     expect(fromEnv.code).toBe(0);
     expect(payloadOf(fromEnv.stdout.trimEnd()).sub).toBe(demoProduct.username);
 
     // A wrong username in the environment is overridden by --username: still a success.
-    const overridden = await runCli(['token', '--username', demoProduct.username], { env: { ...env, LUMMINARY_USERNAME: 'nobody@example.org' } });
+    const overridden = await runCli(['token', '--username', demoProduct.username], {
+      env: { ...env, LUMMINARY_USERNAME: 'nobody@example.org' },
+    });
     expect(overridden.code).toBe(0);
     // A wrong base URL in the environment is overridden by --base-url.
-    const url = await runCli(['token', '--base-url', server.url], { env: { ...env, LUMMINARY_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    const url = await runCli(['token', '--base-url', server.url], {
+      env: { ...env, LUMMINARY_BASE_URL: 'http://127.0.0.1:9/v1' },
+    });
     expect(url.code).toBe(0);
   });
 
@@ -63,21 +80,25 @@ describe('token against the reference server (system clock)', () => {
     const defaultRole = await runCli(productArgs(server.url), { env: { LUMMINARY_PASSWORD: demoProduct.apiKey } });
     expect(payloadOf(defaultRole.stdout.trimEnd()).role).toBe('role_product');
     // The demo product has only role_product: another role is refused as bad credentials.
-    const otherRole = await runCli([...productArgs(server.url), '--role', 'role_admin'], { env: { LUMMINARY_PASSWORD: demoProduct.apiKey } });
+    const otherRole = await runCli([...productArgs(server.url), '--role', 'role_admin'], {
+      env: { LUMMINARY_PASSWORD: demoProduct.apiKey },
+    });
     expect(otherRole.code).toBe(3);
   });
 
   it('--json prints the token, its decoded claims and its expiry', async () => {
     const before = Date.now();
-    const { code, stdout } = await runCli([...productArgs(server.url), '--json'], { env: { LUMMINARY_PASSWORD: demoProduct.apiKey } });
+    const { code, stdout } = await runCli([...productArgs(server.url), '--json'], {
+      env: { LUMMINARY_PASSWORD: demoProduct.apiKey },
+    });
     expect(code).toBe(0);
     const output = JSON.parse(stdout) as Record<string, unknown>;
     expect(Object.keys(output)).toEqual(['access_token', 'claims', 'expires_at', 'expires_in_seconds']);
-    const token = output['access_token'] as string;
+    const token = output.access_token as string;
     const verified = await verifyAccessToken(token, { jwks: await jwksOf(server.url) });
-    expect(output['claims']).toEqual(verified);
-    expect(output['expires_at']).toBe(new Date(verified.exp * 1000).toISOString());
-    const expiresIn = output['expires_in_seconds'] as number;
+    expect(output.claims).toEqual(verified);
+    expect(output.expires_at).toBe(new Date(verified.exp * 1000).toISOString());
+    const expiresIn = output.expires_in_seconds as number;
     expect(Number.isInteger(expiresIn)).toBe(true);
     expect(expiresIn).toBeLessThanOrEqual(30);
     expect(expiresIn).toBeGreaterThanOrEqual(Math.floor((verified.exp * 1000 - Date.now()) / 1000));
@@ -117,18 +138,25 @@ describe('token with 2FA (server and CLI on the same test clock)', () => {
     const json = await runCli([...clientArgs(server.url), '--json'], { env, now: () => received + 4_000 });
     expect(json.code).toBe(0);
     const output = JSON.parse(json.stdout) as Record<string, unknown>;
-    expect(output['claims']).toMatchObject({ sub: demoClient.username, role: 'role_product', iat: Math.floor(received / 1000) });
-    expect(output['expires_at']).toBe(new Date(Math.floor(received / 1000) * 1000 + 30_000).toISOString());
+    expect(output.claims).toMatchObject({
+      sub: demoClient.username,
+      role: 'role_product',
+      iat: Math.floor(received / 1000),
+    });
+    expect(output.expires_at).toBe(new Date(Math.floor(received / 1000) * 1000 + 30_000).toISOString());
     // t0 is on a whole second: exp is 30 s after it, and the CLI's clock reads 4 s later.
     expect(received % 1000).toBe(0);
-    expect(output['expires_in_seconds']).toBe(26);
+    expect(output.expires_in_seconds).toBe(26);
   });
 
   it('sends --totp-code as given, in preference to LUMMINARY_TOTP_SECRET', async () => {
     const code = codeAt(clock.ms);
     // A valid base32 secret of another account: its code would be refused.
     const env = { LUMMINARY_PASSWORD: demoClient.password, LUMMINARY_TOTP_SECRET: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' };
-    const result = await runCli([...clientArgs(server.url), '--totp-code', code, '--multipart'], { env, now: clock.now });
+    const result = await runCli([...clientArgs(server.url), '--totp-code', code, '--multipart'], {
+      env,
+      now: clock.now,
+    });
     expect(result.code).toBe(0);
     expect((await verifyAccessToken(result.stdout.trimEnd(), { jwks, clock })).sub).toBe(demoClient.username);
   });

@@ -2,9 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoProduct, knownSecrets, runCli, startFakeServer, unreadStdin, type FakeServer } from './test-support/cli.js';
+import {
+  demoProduct,
+  knownSecrets,
+  runCli,
+  startFakeServer,
+  unreadStdin,
+  type FakeServer,
+} from './test-support/cli.js';
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Stands for a secret typed on the command line by mistake. */
 const typedSecret = 'hunter2-Typed-On-The-Command-Line';
@@ -26,7 +35,11 @@ afterAll(async () => {
 const tokenArgs = () => ['token', '--base-url', fake.url, '--username', demoProduct.username];
 const env = { LUMMINARY_PASSWORD: demoProduct.apiKey };
 
-async function expectUsageError(argv: readonly string[], message: RegExp, options: Parameters<typeof runCli>[1] = { env }) {
+async function expectUsageError(
+  argv: readonly string[],
+  message: RegExp,
+  options: Parameters<typeof runCli>[1] = { env },
+) {
   const before = fake.bodies.length;
   const result = await runCli(argv, options);
   expect(result.code).toBe(2);
@@ -47,10 +60,25 @@ describe('help and version', () => {
     expect(outputs.size).toBe(1);
     const [usage = ''] = outputs;
     expect(usage).toMatch(/^Usage: lumminary-auth token \[options\]\n/u);
-    for (const option of ['--base-url', '--username', '--role', '--password-stdin', '--totp-code', '--multipart', '--timeout', '--json', '--version']) {
+    for (const option of [
+      '--base-url',
+      '--username',
+      '--role',
+      '--password-stdin',
+      '--totp-code',
+      '--multipart',
+      '--timeout',
+      '--json',
+      '--version',
+    ]) {
       expect(usage).toContain(option);
     }
-    for (const variable of ['LUMMINARY_PASSWORD', 'LUMMINARY_TOTP_SECRET', 'LUMMINARY_BASE_URL', 'LUMMINARY_USERNAME']) {
+    for (const variable of [
+      'LUMMINARY_PASSWORD',
+      'LUMMINARY_TOTP_SECRET',
+      'LUMMINARY_BASE_URL',
+      'LUMMINARY_USERNAME',
+    ]) {
       expect(usage).toContain(variable);
     }
     expect(usage).toContain('https://api.lumminary.com/v1');
@@ -80,7 +108,10 @@ describe('a password on the command line is refused (exit 2) and never echoed', 
   ];
   for (const spelling of spellings) {
     it(`${spelling[0]?.replace(typedSecret, '<secret>')}`, async () => {
-      const result = await expectUsageError([...tokenArgs(), ...spelling], /never accepted as an option/u, { env, stdin: unreadStdin });
+      const result = await expectUsageError([...tokenArgs(), ...spelling], /never accepted as an option/u, {
+        env,
+        stdin: unreadStdin,
+      });
       expect(result.stderr).toMatch(/process list/u);
       expect(result.stderr).toMatch(/shell history/u);
       expect(result.stderr).toMatch(/--password-stdin or set LUMMINARY_PASSWORD/u);
@@ -98,12 +129,18 @@ describe('usage errors exit 2 without sending anything', () => {
   it('no command, an unknown command or a stray argument (never quoted)', async () => {
     await expectUsageError([], /^lumminary-auth: missing command \(see lumminary-auth --help\)\n$/u);
     await expectUsageError([typedSecret], /unknown command; the commands are token and help/u);
-    await expectUsageError([...tokenArgs(), typedSecret], /token takes no arguments, only options \(got 1 extra; they are not shown\)/u);
+    await expectUsageError(
+      [...tokenArgs(), typedSecret],
+      /token takes no arguments, only options \(got 1 extra; they are not shown\)/u,
+    );
     await expectUsageError([...tokenArgs(), '--', typedSecret], /got 1 extra/u);
   });
 
   it('an unknown option, named without its value', async () => {
-    const result = await expectUsageError([...tokenArgs(), `--tokn=${typedSecret}`], /^lumminary-auth: unknown option --tokn \(see lumminary-auth --help\)\n$/u);
+    const result = await expectUsageError(
+      [...tokenArgs(), `--tokn=${typedSecret}`],
+      /^lumminary-auth: unknown option --tokn \(see lumminary-auth --help\)\n$/u,
+    );
     expect(result.stderr).not.toContain(typedSecret);
     await expectUsageError([...tokenArgs(), '-x'], /unknown option -x/u);
   });
@@ -123,51 +160,93 @@ describe('usage errors exit 2 without sending anything', () => {
   });
 
   it('no username or no password (an empty variable counts as none)', async () => {
-    await expectUsageError(['token', '--base-url', fake.url], /no username: pass --username or set LUMMINARY_USERNAME/u);
-    await expectUsageError(['token', '--base-url', fake.url], /no username/u, { env: { ...env, LUMMINARY_USERNAME: '' } });
-    await expectUsageError(tokenArgs(), /no password: pipe it in with --password-stdin or set LUMMINARY_PASSWORD/u, { env: {} });
+    await expectUsageError(
+      ['token', '--base-url', fake.url],
+      /no username: pass --username or set LUMMINARY_USERNAME/u,
+    );
+    await expectUsageError(['token', '--base-url', fake.url], /no username/u, {
+      env: { ...env, LUMMINARY_USERNAME: '' },
+    });
+    await expectUsageError(tokenArgs(), /no password: pipe it in with --password-stdin or set LUMMINARY_PASSWORD/u, {
+      env: {},
+    });
     await expectUsageError(tokenArgs(), /no password/u, { env: { LUMMINARY_PASSWORD: '' } });
   });
 
   it('an invalid base URL, without quoting it', async () => {
     await expectUsageError([...tokenArgs(), '--base-url', 'not a url'], /--base-url is given more than once/u);
     const args = (url: string) => ['token', '--base-url', url, '--username', demoProduct.username];
-    await expectUsageError(args('not a url'), /invalid base URL \(--base-url or LUMMINARY_BASE_URL\): baseUrl must be an absolute http\(s\) URL/u);
+    await expectUsageError(
+      args('not a url'),
+      /invalid base URL \(--base-url or LUMMINARY_BASE_URL\): baseUrl must be an absolute http\(s\) URL/u,
+    );
     await expectUsageError(args('http://example.com/v1'), /plain http to a non-loopback host; use https\n$/u);
-    const withCredentials = await expectUsageError(args(`https://user:${typedSecret}@example.com/v1`), /must not contain credentials/u);
+    const withCredentials = await expectUsageError(
+      args(`https://user:${typedSecret}@example.com/v1`),
+      /must not contain credentials/u,
+    );
     expect(withCredentials.stderr).not.toContain(typedSecret);
-    await expectUsageError(['token', '--username', demoProduct.username], /invalid base URL/u, { env: { ...env, LUMMINARY_BASE_URL: 'ftp://example.com' } });
+    await expectUsageError(['token', '--username', demoProduct.username], /invalid base URL/u, {
+      env: { ...env, LUMMINARY_BASE_URL: 'ftp://example.com' },
+    });
   });
 
   it('input the SDK refuses before sending (AuthInputError), named by its CLI meaning', async () => {
-    await expectUsageError([...tokenArgs(), '--totp-code', '12ab56'], /invalid input, nothing was sent: the 2FA code must be 6 to 8 digits/u);
+    await expectUsageError(
+      [...tokenArgs(), '--totp-code', '12ab56'],
+      /invalid input, nothing was sent: the 2FA code must be 6 to 8 digits/u,
+    );
     await expectUsageError([...tokenArgs(), '--totp-code', '12345'], /the 2FA code must be 6 to 8 digits/u);
-    await expectUsageError([...tokenArgs(), '--role', 'Role Admin'], /invalid input, nothing was sent: --role must match/u);
-    await expectUsageError(['token', '--base-url', fake.url, '--username', 'x'.repeat(321)], /the username must be at most 320 characters/u);
+    await expectUsageError(
+      [...tokenArgs(), '--role', 'Role Admin'],
+      /invalid input, nothing was sent: --role must match/u,
+    );
+    await expectUsageError(
+      ['token', '--base-url', fake.url, '--username', 'x'.repeat(321)],
+      /the username must be at most 320 characters/u,
+    );
     await expectUsageError([...tokenArgs(), '--password-stdin'], /the password must not be empty/u, { stdin: '\n' });
-    await expectUsageError([...tokenArgs(), '--password-stdin'], /the password must be at most 1024 characters/u, { stdin: 'k'.repeat(1025) });
-    // multipart/form-data would rewrite a bare line break: refused for --multipart only.
-    await expectUsageError([...tokenArgs(), '--password-stdin', '--multipart'], /the password contains a bare CR or LF, .*; leave out --multipart\n$/u, {
-      stdin: `${typedSecret}\nsecond line\n`,
+    await expectUsageError([...tokenArgs(), '--password-stdin'], /the password must be at most 1024 characters/u, {
+      stdin: 'k'.repeat(1025),
     });
+    // multipart/form-data would rewrite a bare line break: refused for --multipart only.
+    await expectUsageError(
+      [...tokenArgs(), '--password-stdin', '--multipart'],
+      /the password contains a bare CR or LF, .*; leave out --multipart\n$/u,
+      {
+        stdin: `${typedSecret}\nsecond line\n`,
+      },
+    );
   });
 
   it('an invalid LUMMINARY_TOTP_SECRET, without quoting it', async () => {
-    const result = await expectUsageError(tokenArgs(), /^lumminary-auth: LUMMINARY_TOTP_SECRET is not a valid base32 TOTP secret\n$/u, {
-      env: { ...env, LUMMINARY_TOTP_SECRET: `${typedSecret}!` },
-    });
+    const result = await expectUsageError(
+      tokenArgs(),
+      /^lumminary-auth: LUMMINARY_TOTP_SECRET is not a valid base32 TOTP secret\n$/u,
+      {
+        env: { ...env, LUMMINARY_TOTP_SECRET: `${typedSecret}!` },
+      },
+    );
     expect(result.stderr).not.toContain(typedSecret);
   });
 
   it('--password-stdin on a terminal is refused without reading it', async () => {
     const terminal = { isTTY: true, [Symbol.asyncIterator]: unreadStdin[Symbol.asyncIterator] };
-    await expectUsageError([...tokenArgs(), '--password-stdin'], /standard input is a terminal; pipe the password in/u, { stdin: terminal });
+    await expectUsageError(
+      [...tokenArgs(), '--password-stdin'],
+      /standard input is a terminal; pipe the password in/u,
+      { stdin: terminal },
+    );
   });
 
   it('--password-stdin with invalid UTF-8 or more than 64 KiB', async () => {
     const invalidUtf8 = Readable.from([Buffer.from([0x6b, 0xff, 0xfe])]);
-    await expectUsageError([...tokenArgs(), '--password-stdin'], /standard input is not valid UTF-8/u, { stdin: invalidUtf8 });
+    await expectUsageError([...tokenArgs(), '--password-stdin'], /standard input is not valid UTF-8/u, {
+      stdin: invalidUtf8,
+    });
     const huge = Readable.from([Buffer.alloc(40 * 1024, 0x6b), Buffer.alloc(40 * 1024, 0x6b)]);
-    await expectUsageError([...tokenArgs(), '--password-stdin'], /standard input holds more than 65536 bytes/u, { stdin: huge });
+    await expectUsageError([...tokenArgs(), '--password-stdin'], /standard input holds more than 65536 bytes/u, {
+      stdin: huge,
+    });
   });
 });

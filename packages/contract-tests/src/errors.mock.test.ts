@@ -21,7 +21,11 @@ describe('every declared error status surfaces as a typed AuthHttpError', () => 
       const examples = Object.values(declared.content?.['application/json']?.examples ?? {});
       expect(examples.length).toBeGreaterThan(0);
       const example = examples[0]!.value as { code: string; message: string };
-      const client = createAuthClient({ baseUrl: target.baseUrl, timeoutMs: 5000, headers: { Prefer: `code=${status}` } });
+      const client = createAuthClient({
+        baseUrl: target.baseUrl,
+        timeoutMs: 5000,
+        headers: { Prefer: `code=${status}` },
+      });
       const error = await client.postJwtAuth(demoProduct).then(
         () => undefined,
         (caught: unknown) => caught,
@@ -40,4 +44,3 @@ describe('every declared error status surfaces as a typed AuthHttpError', () => 
     });
   }
 });
-

@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addAccount, demoAccountsFile, startAuthServer, type AuthServerOptions } from '@lumminary/auth-server';
-import { startPrism } from '../../../scripts/lib/prism.mjs';
+import { type RunningPrism, startPrism } from '../../../scripts/lib/prism.mjs';
 
 /** What a contract suite logs in to, as provided to the tests. */
 export interface ContractTarget {
@@ -61,7 +61,7 @@ export async function startServerBehindProxy(
     twoFactorAccounts.push({ ...account, totpSecret: totp.secret });
   }
   const server = await startAuthServer({ quiet: true, ...serverOptions, accountsFile });
-  let prism;
+  let prism: RunningPrism;
   try {
     prism = await startPrism({ mode: 'proxy', upstream: server.url });
   } catch (error) {

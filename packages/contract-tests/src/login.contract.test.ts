@@ -2,12 +2,7 @@
 // against the reference server behind `prism proxy --errors` (project `server`). Prism
 // validates every request (and, as a proxy, every response), so a 200 here means both
 // sides kept to the spec.
-import {
-  AuthInputError,
-  createAuthClient,
-  type AuthClientOptions,
-  type LoginInput,
-} from '@lumminary/auth-sdk';
+import { AuthInputError, createAuthClient, type AuthClientOptions, type LoginInput } from '@lumminary/auth-sdk';
 import { totpCodeSource } from '@lumminary/auth-sdk/totp';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
@@ -51,7 +46,7 @@ function rawPost(body: BodyInit, headers: Record<string, string>) {
   });
 }
 
-const jwtIssued = declaredResponses().get(200)?.content?.['application/json']?.examples?.['issued']?.value as {
+const jwtIssued = declaredResponses().get(200)?.content?.['application/json']?.examples?.issued?.value as {
   access_token: string;
 };
 const jwks = target.jwksUrl === undefined ? undefined : createRemoteJWKSet(new URL(target.jwksUrl));
@@ -132,12 +127,32 @@ describe('Prism rejects raw requests that break the spec', () => {
   const cases: [string, BodyInit, Record<string, string>, number][] = [
     ['a missing password', form({ username: 'u', role: 'role_product' }), formHeaders, 400],
     ['an empty username', form({ username: '', password: 'p', role: 'role_product' }), formHeaders, 400],
-    ['a 2FA-token that is not digits', form({ username: 'u', password: 'p', role: 'role_product', '2FA-token': '12ab56' }), formHeaders, 400],
+    [
+      'a 2FA-token that is not digits',
+      form({ username: 'u', password: 'p', role: 'role_product', '2FA-token': '12ab56' }),
+      formHeaders,
+      400,
+    ],
     // (Prism does not enforce `additionalProperties: false` on form bodies; the reference server does.)
-    ['a username longer than maxLength', form({ username: 'u'.repeat(321), password: 'p', role: 'role_product' }), formHeaders, 400],
+    [
+      'a username longer than maxLength',
+      form({ username: 'u'.repeat(321), password: 'p', role: 'role_product' }),
+      formHeaders,
+      400,
+    ],
     ['a role that is not a role name', form({ username: 'u', password: 'p', role: 'Role Product!' }), formHeaders, 400],
-    ['an invalid X-Fields header', form({ username: 'u', password: 'p', role: 'role_product' }), { ...formHeaders, 'X-Fields': '<script>' }, 400],
-    ['the form sent as JSON', JSON.stringify({ username: 'u', password: 'p', role: 'role_product' }), { 'Content-Type': 'application/json' }, 415],
+    [
+      'an invalid X-Fields header',
+      form({ username: 'u', password: 'p', role: 'role_product' }),
+      { ...formHeaders, 'X-Fields': '<script>' },
+      400,
+    ],
+    [
+      'the form sent as JSON',
+      JSON.stringify({ username: 'u', password: 'p', role: 'role_product' }),
+      { 'Content-Type': 'application/json' },
+      415,
+    ],
   ];
   for (const [what, body, headers, declared] of cases) {
     // The mock answers the spec's declared error (with Prism's findings in `sl-violations`);

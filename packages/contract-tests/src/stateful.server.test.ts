@@ -67,9 +67,9 @@ describe('tokens live 30 seconds', () => {
     const claims = await verifyAccessToken(accessToken, { jwks, clock: { now: () => issuedAt + 29_000 } });
     expect(claims.sub).toBe(demoProduct.username);
     expect(claims.exp - claims.iat).toBe(30);
-    await expect(verifyAccessToken(accessToken, { jwks, clock: { now: () => issuedAt + 31_000 } })).rejects.toBeInstanceOf(
-      joseErrors.JWTExpired,
-    );
+    await expect(
+      verifyAccessToken(accessToken, { jwks, clock: { now: () => issuedAt + 31_000 } }),
+    ).rejects.toBeInstanceOf(joseErrors.JWTExpired);
   });
 });
 
@@ -122,7 +122,9 @@ describe('brute force meets 429', () => {
     expect(limited?.retryAfterSeconds).toBeGreaterThan(0);
     expect(limited?.message).toContain(`retry after ${limited?.retryAfterSeconds} s`);
     // Even the right password waits out the lock.
-    const locked = await failure(auth().postJwtAuth({ ...wrong, password: account.password, twoFactorToken: '000000' }));
+    const locked = await failure(
+      auth().postJwtAuth({ ...wrong, password: account.password, twoFactorToken: '000000' }),
+    );
     expect(locked.status).toBe(429);
     clock.time += (limited!.retryAfterSeconds! + 1) * 1000;
     const { accessToken } = await auth().postJwtAuth({ ...(await twoFactorInput(2)) });

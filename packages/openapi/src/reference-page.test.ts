@@ -64,7 +64,8 @@ function loadSpec(): { spec: Spec; deref: <T>(value: Ref | T) => T } {
     const ref = (value as Ref).$ref;
     if (!ref.startsWith('#/')) throw new Error(`unexpected $ref in the bundled spec: ${ref}`);
     let node: unknown = spec;
-    for (const key of ref.slice(2).split('/')) node = (node as Record<string, unknown>)[key.replaceAll('~1', '/').replaceAll('~0', '~')];
+    for (const key of ref.slice(2).split('/'))
+      node = (node as Record<string, unknown>)[key.replaceAll('~1', '/').replaceAll('~0', '~')];
     if (node === undefined) throw new Error(`dangling $ref in the bundled spec: ${ref}`);
     return deref(node as Ref | T);
   };
@@ -181,7 +182,10 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
     const form = operation.requestBody.content['application/x-www-form-urlencoded'];
     if (!form) throw new Error('postJwtAuth has no application/x-www-form-urlencoded body');
     const fields = Object.keys(deref(form.schema).properties ?? {});
-    const headers = (operation.parameters ?? []).map((p) => deref(p)).filter((p) => p.in === 'header').map((p) => p.name);
+    const headers = (operation.parameters ?? [])
+      .map((p) => deref(p))
+      .filter((p) => p.in === 'header')
+      .map((p) => p.name);
     expect(fields).toEqual(expect.arrayContaining(requiredFields));
     expect(headers).toEqual(expect.arrayContaining(requiredHeaders));
 
@@ -189,7 +193,9 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
     const rendered = await names.allInnerTexts();
     for (const name of [...fields, ...headers]) {
       expect(rendered, `the field ${name} is not on the page`).toContain(name);
-      await expect.poll(() => names.getByText(name, { exact: true }).first().isVisible(), { message: `${name} is not visible` }).toBe(true);
+      await expect
+        .poll(() => names.getByText(name, { exact: true }).first().isVisible(), { message: `${name} is not visible` })
+        .toBe(true);
     }
   });
 
@@ -209,7 +215,9 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
       await tabs.getByText(status, { exact: true }).click();
       const description = response.description.replaceAll('`', '');
       await expect
-        .poll(() => page.getByText(description, { exact: true }).first().isVisible(), { message: `the ${status} description is not shown` })
+        .poll(() => page.getByText(description, { exact: true }).first().isVisible(), {
+          message: `the ${status} description is not shown`,
+        })
         .toBe(true);
       // The right panel: the status's button shows its first example.
       const examples = Object.values(response.content?.['application/json']?.examples ?? {});
@@ -263,10 +271,25 @@ describe('the API reference page (dist/index.html) in Chromium', () => {
 
 describe('isLocalUrl', () => {
   it('accepts local schemes and loopback hosts only', () => {
-    for (const url of ['file:///x/index.html', 'data:image/svg+xml,<svg/>', 'blob:null/1f2e', 'about:blank', 'http://127.0.0.1:4010/a', 'http://localhost/', 'ws://[::1]:9/']) {
+    for (const url of [
+      'file:///x/index.html',
+      'data:image/svg+xml,<svg/>',
+      'blob:null/1f2e',
+      'about:blank',
+      'http://127.0.0.1:4010/a',
+      'http://localhost/',
+      'ws://[::1]:9/',
+    ]) {
       expect(isLocalUrl(url), url).toBe(true);
     }
-    for (const url of ['https://cdn.redoc.ly/redoc/logo-mini-full.svg', 'https://otel.cloud.redocly.com/v1/traces', 'http://127.0.0.1.example.com/', 'https://localhost.example.org/', 'chrome-extension://abc/x.js', 'not a url']) {
+    for (const url of [
+      'https://cdn.redoc.ly/redoc/logo-mini-full.svg',
+      'https://otel.cloud.redocly.com/v1/traces',
+      'http://127.0.0.1.example.com/',
+      'https://localhost.example.org/',
+      'chrome-extension://abc/x.js',
+      'not a url',
+    ]) {
       expect(isLocalUrl(url), url).toBe(false);
     }
   });

@@ -45,15 +45,26 @@ function childEnv(): NodeJS.ProcessEnv {
     if (key === 'INIT_CWD' || key === 'NODE_OPTIONS') continue;
     env[key] = value;
   }
-  return { ...env, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false', NO_COLOR: '1' };
+  return {
+    ...env,
+    npm_config_update_notifier: 'false',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    NO_COLOR: '1',
+  };
 }
 
 function run(command: string, args: string[], cwd: string): Promise<Run> {
   return new Promise((resolvePromise) => {
-    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 50_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd, env: childEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 50_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -102,7 +113,10 @@ beforeAll(async () => {
 
   consumer = join(root, 'consumer');
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), `${JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2)}\n`);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    `${JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2)}\n`,
+  );
   await ok(
     'npm install --offline (the dependencies must be in the npm cache: install the monorepo first)',
     'npm',
@@ -118,7 +132,14 @@ afterAll(() => {
 
 describe(`the packed ${manifest.name}`, () => {
   it('holds both builds, their types and package.json, and every file the manifest points at', () => {
-    for (const file of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json']) {
+    for (const file of [
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cjs/index.js',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/package.json',
+    ]) {
       expect(packedFiles, `${file} is not in the tarball`).toContain(file);
     }
     for (const target of manifestTargets()) {
@@ -140,7 +161,9 @@ describe(`the packed ${manifest.name}`, () => {
         file.endsWith('.tsbuildinfo'),
     );
     expect(unwanted).toEqual([]);
-    expect(packedFiles.every((file) => file === 'package.json' || file === 'README.md' || file.startsWith('dist/'))).toBe(true);
+    expect(
+      packedFiles.every((file) => file === 'package.json' || file === 'README.md' || file.startsWith('dist/')),
+    ).toBe(true);
   });
 
   it('installs offline, with its dependencies, into a project outside the monorepo', () => {
@@ -148,7 +171,10 @@ describe(`the packed ${manifest.name}`, () => {
     const installedManifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string };
     expect(installedManifest.version).toBe(manifest.version);
     for (const dependency of Object.keys(manifest.dependencies)) {
-      expect(existsSync(join(consumer, 'node_modules', dependency, 'package.json')), `${dependency} is not installed`).toBe(true);
+      expect(
+        existsSync(join(consumer, 'node_modules', dependency, 'package.json')),
+        `${dependency} is not installed`,
+      ).toBe(true);
     }
     expect(existsSync(join(installed, 'src'))).toBe(false);
   });
@@ -297,9 +323,24 @@ export const noPath: keyof paths = '/auth/nope';
     // libs are skipped, for speed). No @types/node: the consumer project has none, so the
     // SDK's types must not need it.
     const args = [
-      tscPath, '--noEmit', '--strict', '--exactOptionalPropertyTypes',
-      '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom',
-      '--skipLibCheck', 'false', '--skipDefaultLibCheck', '--explainFiles', 'usage.mts', 'usage.cts',
+      tscPath,
+      '--noEmit',
+      '--strict',
+      '--exactOptionalPropertyTypes',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--lib',
+      'es2022,dom',
+      '--skipLibCheck',
+      'false',
+      '--skipDefaultLibCheck',
+      '--explainFiles',
+      'usage.mts',
+      'usage.cts',
     ];
     const result = await run(process.execPath, args, consumer);
     const errors = result.stdout.split('\n').filter((line) => /error TS\d+/u.test(line));

@@ -20,7 +20,9 @@ describe('createAuthClient', () => {
   it('takes optional options and returns an AuthClient', () => {
     expectTypeOf(createAuthClient).parameter(0).toEqualTypeOf<AuthClientOptions | undefined>();
     expectTypeOf(createAuthClient()).toEqualTypeOf<AuthClient>();
-    expectTypeOf(createAuthClient({ baseUrl: 'https://auth.test/v1', fetch, timeoutMs: 50 })).toEqualTypeOf<AuthClient>();
+    expectTypeOf(
+      createAuthClient({ baseUrl: 'https://auth.test/v1', fetch, timeoutMs: 50 }),
+    ).toEqualTypeOf<AuthClient>();
     expectTypeOf<typeof globalThis.fetch>().toExtend<AuthClientOptions['fetch']>();
     expectTypeOf<undefined>().toExtend<AuthClientOptions['fetch']>();
     expectTypeOf<(url: string) => Promise<string>>().not.toExtend<AuthClientOptions['fetch']>();

@@ -63,7 +63,7 @@ async function send(input: LoginInput, call?: LoginCallOptions, options?: AuthCl
 }
 
 /** Awaits a promise that must reject with an instance of `type`, and returns the error. */
-async function rejection<T>(promise: Promise<unknown>, type: new (...args: any[]) => T): Promise<T> {
+async function rejection<T>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
   let settled: unknown;
   try {
     await promise;
@@ -143,7 +143,12 @@ describe('wire form (application/x-www-form-urlencoded, the default)', () => {
   });
 
   it('round-trips every field exactly', async () => {
-    const input = { username: 'ü ñ 中文 &=+%', password: 'p\r\n\t"\'\\😀%00', role: 'role_x1', twoFactorToken: '00000000' };
+    const input = {
+      username: 'ü ñ 中文 &=+%',
+      password: 'p\r\n\t"\'\\😀%00',
+      role: 'role_x1',
+      twoFactorToken: '00000000',
+    };
     const request = await send(input);
     const parsed = new URLSearchParams(await request.text());
     expect(Object.fromEntries(parsed)).toEqual({
@@ -187,7 +192,9 @@ describe('wire form (application/x-www-form-urlencoded, the default)', () => {
   });
 
   it("sends the client's extra headers on every login", async () => {
-    const { auth, requests } = setup(undefined, { headers: { 'User-Agent': 'lumminary-test/1.0', 'X-Request-Id': 'r-1' } });
+    const { auth, requests } = setup(undefined, {
+      headers: { 'User-Agent': 'lumminary-test/1.0', 'X-Request-Id': 'r-1' },
+    });
     await auth.postJwtAuth(product);
     await auth.postJwtAuth({ ...product, fields: 'access_token' });
     expect(requests).toHaveLength(2);
@@ -311,7 +318,8 @@ describe('success', () => {
   it('works with a Content-Length header too (openapi-fetch then uses response.json())', async () => {
     const text = JSON.stringify({ access_token: 'a.b.c' });
     const { auth } = setup(
-      () => new Response(text, { headers: { 'Content-Type': 'application/json', 'Content-Length': String(text.length) } }),
+      () =>
+        new Response(text, { headers: { 'Content-Type': 'application/json', 'Content-Length': String(text.length) } }),
     );
     await expect(auth.postJwtAuth(product)).resolves.toEqual({ accessToken: 'a.b.c', body: { access_token: 'a.b.c' } });
   });
@@ -340,7 +348,11 @@ describe('2xx without a usable token → AuthProtocolError', () => {
     ['JSON null', () => Response.json(null), 'the body is not a JSON object'],
     ['a JSON number', () => Response.json(42), 'the body is not a JSON object'],
     ['an empty body', () => new Response('', { status: 200 }), 'the body is not a JSON object'],
-    ['an empty body with Content-Length: 0', () => new Response('', { headers: { 'Content-Length': '0' } }), 'the body is not a JSON object'],
+    [
+      'an empty body with Content-Length: 0',
+      () => new Response('', { headers: { 'Content-Length': '0' } }),
+      'the body is not a JSON object',
+    ],
     ['204 No Content', () => new Response(null, { status: 204 }), 'the body is not a JSON object'],
   ] satisfies [string, () => Response, string][])('%s', async (_, respond, problem) => {
     const { auth } = setup(respond);
@@ -360,7 +372,9 @@ describe('2xx without a usable token → AuthProtocolError', () => {
     const text = `{"access_token": ${sentinel}}`;
     // The parser's own message quotes part of the body: make sure this test would notice.
     expect(() => JSON.parse(text)).toThrow(/eyJ/u);
-    const { auth } = setup(() => new Response(text, { status: 200, headers: { 'Content-Type': 'application/json', ...headers } }));
+    const { auth } = setup(
+      () => new Response(text, { status: 200, headers: { 'Content-Type': 'application/json', ...headers } }),
+    );
     const error = await rejection(auth.postJwtAuth(product), AuthProtocolError);
     expect(error.status).toBe(200);
     expect(error.problem).toBe('the body is not valid JSON');
@@ -383,11 +397,30 @@ describe('2xx without a usable token → AuthProtocolError', () => {
 describe('non-2xx → AuthHttpError', () => {
   // The spec's examples (openapi/components/examples/Error*.yaml).
   const cases: [number, string, ErrorBody][] = [
-    [400, 'Bad Request', { code: 'invalid_request', message: 'The login form is not valid.', errors: { password: 'Missing required field.' } }],
+    [
+      400,
+      'Bad Request',
+      {
+        code: 'invalid_request',
+        message: 'The login form is not valid.',
+        errors: { password: 'Missing required field.' },
+      },
+    ],
     [401, 'Unauthorized', { code: 'invalid_credentials', message: 'The username, password or role is not valid.' }],
-    [401, 'Unauthorized', { code: 'invalid_two_factor_token', message: 'The 2FA token is missing, wrong, expired or already used.' }],
+    [
+      401,
+      'Unauthorized',
+      { code: 'invalid_two_factor_token', message: 'The 2FA token is missing, wrong, expired or already used.' },
+    ],
     [413, 'Payload Too Large', { code: 'payload_too_large', message: 'The request body is larger than 16384 bytes.' }],
-    [415, 'Unsupported Media Type', { code: 'unsupported_media_type', message: 'Send the form as application/x-www-form-urlencoded or multipart/form-data.' }],
+    [
+      415,
+      'Unsupported Media Type',
+      {
+        code: 'unsupported_media_type',
+        message: 'Send the form as application/x-www-form-urlencoded or multipart/form-data.',
+      },
+    ],
     [429, 'Too Many Requests', { code: 'too_many_requests', message: 'Too many failed attempts. Try again later.' }],
   ];
 
@@ -407,7 +440,10 @@ describe('non-2xx → AuthHttpError', () => {
 
   it('429 with Retry-After in seconds', async () => {
     const { auth } = setup(() =>
-      Response.json({ code: 'too_many_requests', message: 'Slow down.' }, { status: 429, headers: { 'Retry-After': '30' } }),
+      Response.json(
+        { code: 'too_many_requests', message: 'Slow down.' },
+        { status: 429, headers: { 'Retry-After': '30' } },
+      ),
     );
     const error = await rejection(auth.postJwtAuth(product), AuthHttpError);
     expect(error.retryAfterSeconds).toBe(30);
@@ -417,7 +453,10 @@ describe('non-2xx → AuthHttpError', () => {
   it('429 with Retry-After as an HTTP date', async () => {
     const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
     const { auth } = setup(() =>
-      Response.json({ code: 'too_many_requests', message: 'Slow down.' }, { status: 429, headers: { 'Retry-After': inTwoMinutes } }),
+      Response.json(
+        { code: 'too_many_requests', message: 'Slow down.' },
+        { status: 429, headers: { 'Retry-After': inTwoMinutes } },
+      ),
     );
     const error = await rejection(auth.postJwtAuth(product), AuthHttpError);
     // The date has whole seconds: 119 or 120 seconds from now, depending on the milliseconds.
@@ -442,7 +481,9 @@ describe('non-2xx → AuthHttpError', () => {
 
   it('a non-JSON error body (502 HTML) → rawBody, code and body undefined', async () => {
     const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
-    const { auth } = setup(() => new Response(html, { status: 502, statusText: 'Bad Gateway', headers: { 'Content-Type': 'text/html' } }));
+    const { auth } = setup(
+      () => new Response(html, { status: 502, statusText: 'Bad Gateway', headers: { 'Content-Type': 'text/html' } }),
+    );
     const error = await rejection(auth.postJwtAuth(product), AuthHttpError);
     expect(error.status).toBe(502);
     expect(error.code).toBeUndefined();
@@ -611,12 +652,16 @@ describe('secrets are never passed on', () => {
   it('a raw body echoing the form it received (form-encoded)', async () => {
     const { auth } = setup(async (request) => new Response(`cannot parse: ${await request.text()}`, { status: 400 }));
     const error = await rejection(auth.postJwtAuth(input), AuthHttpError);
-    expect(error.rawBody).toBe('cannot parse: username=ada%40example.org&password=[REDACTED]&role=role_product&2FA-token=[REDACTED]');
+    expect(error.rawBody).toBe(
+      'cannot parse: username=ada%40example.org&password=[REDACTED]&role=role_product&2FA-token=[REDACTED]',
+    );
     expectNoSecret(error, secrets);
   });
 
   it('a JSON body that is not the spec error (secrets JSON-escaped on the wire)', async () => {
-    const { auth } = setup(() => Response.json({ detail: `wrong password ${password}`, otp: twoFactorToken }, { status: 400 }));
+    const { auth } = setup(() =>
+      Response.json({ detail: `wrong password ${password}`, otp: twoFactorToken }, { status: 400 }),
+    );
     const error = await rejection(auth.postJwtAuth(input), AuthHttpError);
     expect(JSON.parse(error.rawBody ?? 'null')).toEqual({ detail: 'wrong password [REDACTED]', otp: '[REDACTED]' });
     expectNoSecret(error, secrets);
@@ -640,7 +685,10 @@ describe('secrets are never passed on', () => {
   it('a multipart login echoed back', async () => {
     const { auth } = setup(async (request) => {
       const form = await request.formData();
-      return Response.json({ code: 'invalid_credentials', message: `no user with ${form.get('password')} ${form.get('2FA-token')}` }, { status: 401 });
+      return Response.json(
+        { code: 'invalid_credentials', message: `no user with ${form.get('password')} ${form.get('2FA-token')}` },
+        { status: 401 },
+      );
     });
     const error = await rejection(auth.postJwtAuth(input, { encoding: 'multipart' }), AuthHttpError);
     expect(error.body?.message).toBe('no user with [REDACTED] [REDACTED]');
@@ -683,12 +731,15 @@ describe('options', () => {
     );
   });
 
-  it.each(['http://127.0.0.1', 'http://127.0.0.1:4010/v1', 'http://localhost:4010', 'http://LOCALHOST:4010', 'http://[::1]:4010'])(
-    'plain http to loopback is allowed: %s',
-    (base) => {
-      expect(() => createAuthClient({ baseUrl: base })).not.toThrow();
-    },
-  );
+  it.each([
+    'http://127.0.0.1',
+    'http://127.0.0.1:4010/v1',
+    'http://localhost:4010',
+    'http://LOCALHOST:4010',
+    'http://[::1]:4010',
+  ])('plain http to loopback is allowed: %s', (base) => {
+    expect(() => createAuthClient({ baseUrl: base })).not.toThrow();
+  });
 
   it('allowInsecureHttp permits plain http to another host, and is used', async () => {
     expect(() => createAuthClient({ baseUrl: 'http://auth.test/v1', allowInsecureHttp: false })).toThrow(TypeError);
@@ -872,9 +923,13 @@ describe('timeout, abort and network failures', () => {
   });
 
   describe('leaves no timer and no listener behind', () => {
-    const outcomes: [string, Handler, (new (...args: any[]) => unknown) | undefined][] = [
+    const outcomes: [string, Handler, (new (...args: never[]) => unknown) | undefined][] = [
       ['success', () => Response.json({ access_token: jwt }), undefined],
-      ['an HTTP error', () => Response.json({ code: 'invalid_credentials', message: 'No.' }, { status: 401 }), AuthHttpError],
+      [
+        'an HTTP error',
+        () => Response.json({ code: 'invalid_credentials', message: 'No.' }, { status: 401 }),
+        AuthHttpError,
+      ],
       ['a protocol error', () => Response.json({}), AuthProtocolError],
       [
         'a network error',
@@ -981,10 +1036,21 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(header)).toBeLessThanOrEqual(3600);
   });
 
-  it.each([null, '', '   ', 'soon', '-5', '1.5', '30s', '0x10', '1e3', 'soon 5', '5 5', '2015-10-21', 'Wed, 21 Oct 2015'])(
-    'not a Retry-After value: %j → undefined',
-    (header) => {
-      expect(parseRetryAfter(header, now)).toBeUndefined();
-    },
-  );
+  it.each([
+    null,
+    '',
+    '   ',
+    'soon',
+    '-5',
+    '1.5',
+    '30s',
+    '0x10',
+    '1e3',
+    'soon 5',
+    '5 5',
+    '2015-10-21',
+    'Wed, 21 Oct 2015',
+  ])('not a Retry-After value: %j → undefined', (header) => {
+    expect(parseRetryAfter(header, now)).toBeUndefined();
+  });
 });

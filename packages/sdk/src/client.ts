@@ -1,10 +1,4 @@
-import {
-  AuthError,
-  AuthHttpError,
-  AuthProtocolError,
-  AuthTransportError,
-  type ErrorBody,
-} from './errors.js';
+import { AuthError, AuthHttpError, AuthProtocolError, AuthTransportError, type ErrorBody } from './errors.js';
 import { defaultServerUrl, errorCodes, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
 import type { components, paths } from './generated/openapi.js';
 
@@ -210,7 +204,8 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const baseUrl = checkBaseUrl(options.baseUrl ?? defaultServerUrl, options.allowInsecureHttp ?? false);
   const clientTimeoutMs = checkCount('timeoutMs', options.timeoutMs ?? defaultTimeoutMs);
   const maxResponseBytes = checkCount('maxResponseBytes', options.maxResponseBytes ?? 65_536, 2 ** 30);
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('fetch must be a function');
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    throw new TypeError('fetch must be a function');
   // Late-bound, so that a fetch replaced after creation (e.g. by a test) is used.
   const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const url = `${baseUrl}${jwtAuthPath}`;
@@ -223,7 +218,8 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       throw new RangeError("encoding must be 'form' or 'multipart'");
     }
     if (encoding === 'multipart') checkMultipart(entries);
-    const timeoutMs = callOptions.timeoutMs === undefined ? clientTimeoutMs : checkCount('timeoutMs', callOptions.timeoutMs);
+    const timeoutMs =
+      callOptions.timeoutMs === undefined ? clientTimeoutMs : checkCount('timeoutMs', callOptions.timeoutMs);
     const userSignal = callOptions.signal;
     if (userSignal?.aborted) {
       throw new AuthTransportError('aborted', 'Login aborted', { cause: userSignal.reason });

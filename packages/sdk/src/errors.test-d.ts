@@ -1,8 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
-  AuthError,
+  type AuthError,
   AuthHttpError,
-  AuthInputError,
+  type AuthInputError,
   AuthProtocolError,
   AuthTransportError,
   type ErrorBody,
@@ -39,7 +39,13 @@ describe('error types', () => {
   });
 
   it('narrows on code', () => {
-    const error = new AuthHttpError({ status: 401, statusText: '', body: undefined, rawBody: undefined, retryAfterSeconds: undefined });
+    const error = new AuthHttpError({
+      status: 401,
+      statusText: '',
+      body: undefined,
+      rawBody: undefined,
+      retryAfterSeconds: undefined,
+    });
     if (error.code === 'invalid_two_factor_token') expectTypeOf(error.code).toEqualTypeOf<'invalid_two_factor_token'>();
     // @ts-expect-error not a code the spec declares
     if (error.code === 'invalid_password') return;

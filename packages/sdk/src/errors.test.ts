@@ -6,11 +6,22 @@ describe('error classes', () => {
   it('all extend AuthError and Error, with their own name', () => {
     const errors = [
       new AuthInputError('password', 'must not be empty'),
-      new AuthHttpError({ status: 401, statusText: 'Unauthorized', body: undefined, rawBody: undefined, retryAfterSeconds: undefined }),
+      new AuthHttpError({
+        status: 401,
+        statusText: 'Unauthorized',
+        body: undefined,
+        rawBody: undefined,
+        retryAfterSeconds: undefined,
+      }),
       new AuthProtocolError(200, 'the body is not valid JSON'),
       new AuthTransportError('network', 'Could not reach https://auth.test'),
     ];
-    expect(errors.map((error) => error.name)).toEqual(['AuthInputError', 'AuthHttpError', 'AuthProtocolError', 'AuthTransportError']);
+    expect(errors.map((error) => error.name)).toEqual([
+      'AuthInputError',
+      'AuthHttpError',
+      'AuthProtocolError',
+      'AuthTransportError',
+    ]);
     for (const error of errors) {
       expect(error).toBeInstanceOf(AuthError);
       expect(error).toBeInstanceOf(Error);
@@ -39,12 +50,18 @@ describe('error classes', () => {
     expect(error.code).toBe('too_many_requests');
     expect(error.retryAfterSeconds).toBe(30);
     expect(error.message).toBe('Login failed with HTTP 429: too_many_requests: Try again later. (retry after 30 s)');
-    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ status: 429, code: 'too_many_requests', retryAfterSeconds: 30 });
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+      status: 429,
+      code: 'too_many_requests',
+      retryAfterSeconds: 30,
+    });
   });
 
   it('AuthHttpError without a JSON body falls back to the status text', () => {
     const init = { status: 502, body: undefined, rawBody: '<html/>', retryAfterSeconds: undefined };
-    expect(new AuthHttpError({ ...init, statusText: 'Bad Gateway' }).message).toBe('Login failed with HTTP 502: Bad Gateway');
+    expect(new AuthHttpError({ ...init, statusText: 'Bad Gateway' }).message).toBe(
+      'Login failed with HTTP 502: Bad Gateway',
+    );
     const bare = new AuthHttpError({ ...init, statusText: '' });
     expect(bare.message).toBe('Login failed with HTTP 502: no JSON error body');
     expect(bare.code).toBeUndefined();

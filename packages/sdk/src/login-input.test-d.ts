@@ -1,6 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { components } from './generated/openapi.js';
-import { type JwtAuthForm, type LoginInput, type LoginRequestParts, type Role, toLoginRequest, wireNames } from './login-input.js';
+import {
+  type JwtAuthForm,
+  type LoginInput,
+  type LoginRequestParts,
+  type Role,
+  toLoginRequest,
+  wireNames,
+} from './login-input.js';
 
 describe('LoginInput', () => {
   it('has readable names, the 2FA code and fields as optional strings', () => {
@@ -58,7 +65,12 @@ describe('wireNames', () => {
 
   it('JwtAuthForm is the generated schema, with 2FA-token optional', () => {
     expectTypeOf<JwtAuthForm>().toEqualTypeOf<components['schemas']['JwtAuthForm']>();
-    expectTypeOf<JwtAuthForm>().toEqualTypeOf<{ username: string; password: string; role: string; '2FA-token'?: string }>();
+    expectTypeOf<JwtAuthForm>().toEqualTypeOf<{
+      username: string;
+      password: string;
+      role: string;
+      '2FA-token'?: string;
+    }>();
   });
 });
 

@@ -33,30 +33,132 @@ const invalid: [string, Record<string, unknown>, string, string, unknown][] = [
   ['role with upper case', { ...valid, role: 'Role_Product' }, 'role', 'must match ^[a-z][a-z0-9_]*$', 'Role_Product'],
   ['role with a dash', { ...valid, role: 'role-product' }, 'role', 'must match ^[a-z][a-z0-9_]*$', 'role-product'],
   ['role starting with a digit', { ...valid, role: '1role' }, 'role', 'must match ^[a-z][a-z0-9_]*$', '1role'],
-  ['role with a trailing newline', { ...valid, role: 'role_product\n' }, 'role', 'must match ^[a-z][a-z0-9_]*$', 'role_product\n'],
+  [
+    'role with a trailing newline',
+    { ...valid, role: 'role_product\n' },
+    'role',
+    'must match ^[a-z][a-z0-9_]*$',
+    'role_product\n',
+  ],
   ['role too long', { ...valid, role: 'r'.repeat(65) }, 'role', 'must be at most 64 characters', 'r'.repeat(65)],
-  ['2FA code with letters', { ...valid, twoFactorToken: '12a456' }, 'twoFactorToken', 'must be 6 to 8 digits', '12a456'],
+  [
+    '2FA code with letters',
+    { ...valid, twoFactorToken: '12a456' },
+    'twoFactorToken',
+    'must be 6 to 8 digits',
+    '12a456',
+  ],
   ['2FA code too short', { ...valid, twoFactorToken: '12345' }, 'twoFactorToken', 'must be 6 to 8 digits', '12345'],
-  ['2FA code too long', { ...valid, twoFactorToken: '123456789' }, 'twoFactorToken', 'must be 6 to 8 digits', '123456789'],
+  [
+    '2FA code too long',
+    { ...valid, twoFactorToken: '123456789' },
+    'twoFactorToken',
+    'must be 6 to 8 digits',
+    '123456789',
+  ],
   ['empty 2FA code', { ...valid, twoFactorToken: '' }, 'twoFactorToken', 'must be 6 to 8 digits', ''],
-  ['2FA code with spaces', { ...valid, twoFactorToken: '123 456' }, 'twoFactorToken', 'must be 6 to 8 digits', '123 456'],
-  ['2FA code with a newline', { ...valid, twoFactorToken: '123456\n' }, 'twoFactorToken', 'must be 6 to 8 digits', '123456\n'],
-  ['2FA code in Arabic-Indic digits', { ...valid, twoFactorToken: '١٢٣٤٥٦' }, 'twoFactorToken', 'must be 6 to 8 digits', '١٢٣٤٥٦'],
-  ['2FA code in full-width digits', { ...valid, twoFactorToken: '１２３４５６' }, 'twoFactorToken', 'must be 6 to 8 digits', '１２３４５６'],
-  ['2FA code as a number', { ...valid, twoFactorToken: 428917 }, 'twoFactorToken', 'must be a string of digits', 428917],
+  [
+    '2FA code with spaces',
+    { ...valid, twoFactorToken: '123 456' },
+    'twoFactorToken',
+    'must be 6 to 8 digits',
+    '123 456',
+  ],
+  [
+    '2FA code with a newline',
+    { ...valid, twoFactorToken: '123456\n' },
+    'twoFactorToken',
+    'must be 6 to 8 digits',
+    '123456\n',
+  ],
+  [
+    '2FA code in Arabic-Indic digits',
+    { ...valid, twoFactorToken: '١٢٣٤٥٦' },
+    'twoFactorToken',
+    'must be 6 to 8 digits',
+    '١٢٣٤٥٦',
+  ],
+  [
+    '2FA code in full-width digits',
+    { ...valid, twoFactorToken: '１２３４５６' },
+    'twoFactorToken',
+    'must be 6 to 8 digits',
+    '１２３４５６',
+  ],
+  [
+    '2FA code as a number',
+    { ...valid, twoFactorToken: 428917 },
+    'twoFactorToken',
+    'must be a string of digits',
+    428917,
+  ],
   ['2FA code as null', { ...valid, twoFactorToken: null }, 'twoFactorToken', 'must be a string of digits', null],
-  ['username one code point too long', { ...valid, username: emoji.repeat(321) }, 'username', 'must be at most 320 characters', emoji.repeat(321)],
-  ['username too long (ASCII)', { ...valid, username: 'u'.repeat(321) }, 'username', 'must be at most 320 characters', 'u'.repeat(321)],
-  ['password one code point too long', { ...valid, password: emoji.repeat(1025) }, 'password', 'must be at most 1024 characters', emoji.repeat(1025)],
-  ['password too long (ASCII)', { ...valid, password: 'p'.repeat(1025) }, 'password', 'must be at most 1024 characters', 'p'.repeat(1025)],
-  ['username with a lone high surrogate', { ...valid, username: 'ada\uD83D' }, 'username', 'contains unpaired UTF-16 surrogates (not valid Unicode)', 'ada\uD83D'],
-  ['password with a lone low surrogate', { ...valid, password: 'pw\uDE00pw' }, 'password', 'contains unpaired UTF-16 surrogates (not valid Unicode)', 'pw\uDE00pw'],
-  ['password of reversed surrogates', { ...valid, password: '\uDE00\uD83D' }, 'password', 'contains unpaired UTF-16 surrogates (not valid Unicode)', '\uDE00\uD83D'],
+  [
+    'username one code point too long',
+    { ...valid, username: emoji.repeat(321) },
+    'username',
+    'must be at most 320 characters',
+    emoji.repeat(321),
+  ],
+  [
+    'username too long (ASCII)',
+    { ...valid, username: 'u'.repeat(321) },
+    'username',
+    'must be at most 320 characters',
+    'u'.repeat(321),
+  ],
+  [
+    'password one code point too long',
+    { ...valid, password: emoji.repeat(1025) },
+    'password',
+    'must be at most 1024 characters',
+    emoji.repeat(1025),
+  ],
+  [
+    'password too long (ASCII)',
+    { ...valid, password: 'p'.repeat(1025) },
+    'password',
+    'must be at most 1024 characters',
+    'p'.repeat(1025),
+  ],
+  [
+    'username with a lone high surrogate',
+    { ...valid, username: 'ada\uD83D' },
+    'username',
+    'contains unpaired UTF-16 surrogates (not valid Unicode)',
+    'ada\uD83D',
+  ],
+  [
+    'password with a lone low surrogate',
+    { ...valid, password: 'pw\uDE00pw' },
+    'password',
+    'contains unpaired UTF-16 surrogates (not valid Unicode)',
+    'pw\uDE00pw',
+  ],
+  [
+    'password of reversed surrogates',
+    { ...valid, password: '\uDE00\uD83D' },
+    'password',
+    'contains unpaired UTF-16 surrogates (not valid Unicode)',
+    '\uDE00\uD83D',
+  ],
   ['empty fields', { ...valid, fields: '' }, 'fields', 'must not be empty', ''],
-  ['fields with CRLF (header injection)', { ...valid, fields: 'access_token\r\nX-Evil: 1' }, 'fields', 'must match ^[A-Za-z0-9_{},* ]+$', 'access_token\r\nX-Evil: 1'],
+  [
+    'fields with CRLF (header injection)',
+    { ...valid, fields: 'access_token\r\nX-Evil: 1' },
+    'fields',
+    'must match ^[A-Za-z0-9_{},* ]+$',
+    'access_token\r\nX-Evil: 1',
+  ],
   ['fields with a colon', { ...valid, fields: 'a:b' }, 'fields', 'must match ^[A-Za-z0-9_{},* ]+$', 'a:b'],
   ['fields with non-ASCII', { ...valid, fields: '{accès}' }, 'fields', 'must match ^[A-Za-z0-9_{},* ]+$', '{accès}'],
-  ['fields too long', { ...valid, fields: 'f'.repeat(257) }, 'fields', 'must be at most 256 characters', 'f'.repeat(257)],
+  [
+    'fields too long',
+    { ...valid, fields: 'f'.repeat(257) },
+    'fields',
+    'must be at most 256 characters',
+    'f'.repeat(257),
+  ],
   ['fields as an array', { ...valid, fields: ['access_token'] }, 'fields', 'must be a string', ['access_token']],
 ];
 
@@ -113,14 +215,25 @@ describe('toLoginRequest: refusals', () => {
 
 describe('toLoginRequest: accepted input', () => {
   it('maps readable names to wire names, in spec order, with the secrets', () => {
-    const parts = toLoginRequest({ twoFactorToken: '042917', fields: '{access_token}', role: 'role_product', password: 'pw', username: 'ada' });
+    const parts = toLoginRequest({
+      twoFactorToken: '042917',
+      fields: '{access_token}',
+      role: 'role_product',
+      password: 'pw',
+      username: 'ada',
+    });
     expect(parts.entries).toEqual([
       ['username', 'ada'],
       ['password', 'pw'],
       ['role', 'role_product'],
       ['2FA-token', '042917'],
     ]);
-    expect(Object.fromEntries(parts.entries)).toEqual({ username: 'ada', password: 'pw', role: 'role_product', '2FA-token': '042917' });
+    expect(Object.fromEntries(parts.entries)).toEqual({
+      username: 'ada',
+      password: 'pw',
+      role: 'role_product',
+      '2FA-token': '042917',
+    });
     expect(parts.entries.map(([name]) => name)).toEqual(['username', 'password', 'role', '2FA-token']);
     expect(parts.xFields).toBe('{access_token}');
     expect(parts.secrets).toEqual(['pw', '042917']);
@@ -156,9 +269,9 @@ describe('toLoginRequest: accepted input', () => {
   ])('%s', (_, input: LoginInput) => {
     const parts = toLoginRequest(input);
     const form = Object.fromEntries(parts.entries);
-    expect(form['username']).toBe(input.username);
-    expect(form['password']).toBe(input.password);
-    expect(form['role']).toBe(input.role);
+    expect(form.username).toBe(input.username);
+    expect(form.password).toBe(input.password);
+    expect(form.role).toBe(input.role);
     expect(parts.xFields).toBe(input.fields);
   });
 });
@@ -197,7 +310,12 @@ describe('wireNames', () => {
   });
 
   it('maps the readable names', () => {
-    expect(wireNames).toEqual({ username: 'username', password: 'password', role: 'role', twoFactorToken: '2FA-token' });
+    expect(wireNames).toEqual({
+      username: 'username',
+      password: 'password',
+      role: 'role',
+      twoFactorToken: '2FA-token',
+    });
   });
 });
 
@@ -222,6 +340,8 @@ describe('checkMultipart', () => {
   });
 
   it.each(['plain', 'a\r\nb', '\r\n', ' \t😀&=+%'])('accepts %j (CRLF is sent unchanged)', (password) => {
-    expect(() => checkMultipart(toLoginRequest({ ...valid, password, twoFactorToken: '123456' }).entries)).not.toThrow();
+    expect(() =>
+      checkMultipart(toLoginRequest({ ...valid, password, twoFactorToken: '123456' }).entries),
+    ).not.toThrow();
   });
 });

@@ -62,8 +62,10 @@ function rule(
 }
 
 /** The spec's form fields, in the spec's (and the original SDK's) order, with their rules. */
-// Every wire name has an option: `wireNames` satisfies the generated form type (see login-input.test-d.ts).
-const formRules: readonly FieldRule[] = jwtAuthFormFields.map((facts) => rule(optionByWireName.get(facts.name)!, facts));
+const formRules: readonly FieldRule[] = jwtAuthFormFields.map((facts) =>
+  // biome-ignore lint/style/noNonNullAssertion: every wire name has an option, since `wireNames` satisfies the generated form type (login-input.test-d.ts).
+  rule(optionByWireName.get(facts.name)!, facts),
+);
 const fieldsRule = rule('fields', xFieldsHeader);
 
 function describePattern(option: FieldRule['option'], pattern: string): string {
@@ -86,7 +88,10 @@ function check(value: unknown, fieldRule: FieldRule): string | undefined {
   const { minLength, maxLength } = fieldRule;
   // JSON Schema counts code points; value.length (UTF-16 units) bounds that count from above, and from below by half.
   if (minLength !== undefined && value.length < minLength * 2 && [...value].length < minLength) {
-    throw new AuthInputError(option, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
+    throw new AuthInputError(
+      option,
+      minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`,
+    );
   }
   if (maxLength !== undefined && value.length > maxLength && [...value].length > maxLength) {
     throw new AuthInputError(option, `must be at most ${maxLength} characters`);

@@ -418,7 +418,10 @@ describe('middleware', () => {
     const token = await session.getToken();
     expect(token).toBe(api.issued[0]?.token);
     // A direct login through the (middleware-equipped) openapi-fetch client of the auth API.
-    await authApi.POST('/auth/jwt', { body: product, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    await authApi.POST('/auth/jwt', {
+      body: product,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(api.logins).toHaveLength(2);
     expect(api.logins.map(({ authorization }) => authorization)).toEqual([null, null]);
   });
@@ -442,7 +445,10 @@ describe('middleware', () => {
   });
 
   it('the fake API refuses the other format (so the format tests can fail)', async () => {
-    const { api, things } = setup({ fake: { authorizationFormat: 'source-colon' }, middleware: { retryOnUnauthorized: false } });
+    const { api, things } = setup({
+      fake: { authorizationFormat: 'source-colon' },
+      middleware: { retryOnUnauthorized: false },
+    });
     expect((await things.GET('/things')).response.status).toBe(401);
     expect(api.protectedRequests[0]?.authorization).toMatch(/^Bearer [^:]/u);
   });
@@ -468,7 +474,9 @@ describe('middleware', () => {
     const { api, things } = setup();
     await things.GET('/things');
     api.revoke(api.issued[0]!.token);
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => things.POST('/things', { body: { name: `n${i}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => things.POST('/things', { body: { name: `n${i}` } })),
+    );
     expect(results.map(({ response }) => response.status)).toEqual(Array(50).fill(201));
     expect(results.map(({ data }) => data?.name)).toEqual(Array.from({ length: 50 }, (_, i) => `n${i}`));
     expect(api.loginCount).toBe(2);
@@ -584,7 +592,10 @@ describe('errors never contain the password or 2FA codes', () => {
 
   it('wrong password, from a server that echoes it', async () => {
     const password = 'p@ss word&secret=42';
-    const { api, session } = setup({ fake: { echoSecretsInErrors: true }, session: { credentials: { ...product, password } } });
+    const { api, session } = setup({
+      fake: { echoSecretsInErrors: true },
+      session: { credentials: { ...product, password } },
+    });
     const error = await rejection(session.getToken(), AuthHttpError);
     // The fake did echo it, so the check below is meaningful.
     expect(api.logins[0]?.code).toBe('invalid_credentials');

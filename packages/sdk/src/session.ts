@@ -125,7 +125,10 @@ function statedLifetimeMs(token: string): number | undefined {
   const payload = token.split('.')[1];
   if (payload === undefined) return undefined;
   try {
-    const claims = JSON.parse(atob(payload.replace(/-/gu, '+').replace(/_/gu, '/'))) as { exp?: unknown; iat?: unknown };
+    const claims = JSON.parse(atob(payload.replace(/-/gu, '+').replace(/_/gu, '/'))) as {
+      exp?: unknown;
+      iat?: unknown;
+    };
     if (typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > claims.iat) {
       return (claims.exp - claims.iat) * 1000;
     }
@@ -204,8 +207,7 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
 
   async function login(): Promise<string> {
     loginCount++;
-    const credentials =
-      typeof options.credentials === 'function' ? await options.credentials() : options.credentials;
+    const credentials = typeof options.credentials === 'function' ? await options.credentials() : options.credentials;
     let twoFactorToken: string | undefined;
     if (options.twoFactorCode !== undefined) {
       twoFactorToken = await freshTwoFactorCode(options.twoFactorCode, undefined);
@@ -257,7 +259,10 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
     if (token === undefined || cached?.token === token) cached = undefined;
   }
 
-  function middleware({ format = 'rfc6750', retryOnUnauthorized = true }: AuthorizationMiddlewareOptions = {}): Middleware {
+  function middleware({
+    format = 'rfc6750',
+    retryOnUnauthorized = true,
+  }: AuthorizationMiddlewareOptions = {}): Middleware {
     const prefix = format === 'source-colon' ? 'Bearer: ' : 'Bearer ';
     /** Per request: the token sent, and an untouched copy to replay after a 401. */
     const pending = new WeakMap<Request, { token: string; replay: Request | undefined }>();

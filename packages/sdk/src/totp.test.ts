@@ -23,7 +23,8 @@ describe('totpCodeSource', () => {
     let bits = '';
     for (const byte of Buffer.from(rfcSecretAscii, 'ascii')) bits += byte.toString(2).padStart(8, '0');
     let base32 = '';
-    for (let i = 0; i < bits.length; i += 5) base32 += alphabet[Number.parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+    for (let i = 0; i < bits.length; i += 5)
+      base32 += alphabet[Number.parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
     expect(base32).toBe(rfcSecret);
   });
 

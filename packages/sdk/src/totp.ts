@@ -18,7 +18,7 @@ export interface TotpOptions {
 export function totpCodeSource(
   base32Secret: string,
   options: TotpOptions = {},
-): (request: Pick<TwoFactorCodeRequest, 'now'>) => string {
+): (request: TwoFactorCodeRequest) => string {
   let secret: Secret;
   try {
     secret = Secret.fromBase32(base32Secret.replace(/\s+/gu, '').toUpperCase());

@@ -61,9 +61,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkKeys(value: Record<string, unknown>, allowed: readonly string[], where: string, fail: (msg: string) => never): void {
+function checkKeys(
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  where: string,
+  fail: (msg: string) => never,
+): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) fail(`${where}: unknown property ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      fail(`${where}: unknown property ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`);
   }
 }
 
@@ -76,10 +82,15 @@ function checkSecret(value: unknown, where: string, fail: (msg: string) => never
   checkKeys(value, ['algorithm', 'N', 'r', 'p', 'salt', 'hash'], where, fail);
   const { algorithm, N, r, p, salt, hash } = value;
   if (algorithm !== 'scrypt') fail(`${where}.algorithm: must be "scrypt"`);
-  if (typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number') fail(`${where}: N, r and p must be numbers`);
+  if (typeof N !== 'number' || typeof r !== 'number' || typeof p !== 'number')
+    fail(`${where}: N, r and p must be numbers`);
   const problem = scryptParamsProblem({ N, r, p });
   if (problem !== undefined) fail(`${where}: ${problem}`);
-  if (typeof salt !== 'string' || !base64url.test(salt) || Buffer.from(salt, 'base64url').length < scryptBounds.minSaltBytes) {
+  if (
+    typeof salt !== 'string' ||
+    !base64url.test(salt) ||
+    Buffer.from(salt, 'base64url').length < scryptBounds.minSaltBytes
+  ) {
     fail(`${where}.salt: must be base64url of at least ${scryptBounds.minSaltBytes} bytes`);
   }
   const hashLength = typeof hash === 'string' && base64url.test(hash) ? Buffer.from(hash, 'base64url').length : 0;
@@ -94,28 +105,43 @@ function checkRecord(value: unknown, where: string, fail: (msg: string) => never
   checkKeys(value, ['username', 'roles', 'secret', 'totp', 'description'], where, fail);
   const { username, roles, secret, totp, description } = value;
   const maxUsername = usernameRule.maxLength ?? Number.POSITIVE_INFINITY;
-  if (typeof username !== 'string' || codePoints(username) < 1 || codePoints(username) > maxUsername || username.includes('\0')) {
+  if (
+    typeof username !== 'string' ||
+    codePoints(username) < 1 ||
+    codePoints(username) > maxUsername ||
+    username.includes('\0')
+  ) {
     fail(`${where}.username: must be a string of 1 to ${maxUsername} characters without NUL`);
   }
   if (username.trim() !== username) fail(`${where}.username: must not start or end with white space`);
   if (!Array.isArray(roles) || roles.length === 0) fail(`${where}.roles: must be a non-empty array of role names`);
   roles.forEach((role: unknown, index) => {
     const maxRole = roleRule.maxLength ?? Number.POSITIVE_INFINITY;
-    if (typeof role !== 'string' || role.length > maxRole || (roleRule.pattern !== undefined && !roleRule.pattern.test(role))) {
-      fail(`${where}.roles[${index}]: must match ${roleRule.patternSource ?? 'the role pattern'} (at most ${maxRole} characters)`);
+    if (
+      typeof role !== 'string' ||
+      role.length > maxRole ||
+      (roleRule.pattern !== undefined && !roleRule.pattern.test(role))
+    ) {
+      fail(
+        `${where}.roles[${index}]: must match ${roleRule.patternSource ?? 'the role pattern'} (at most ${maxRole} characters)`,
+      );
     }
   });
   if (new Set(roles).size !== roles.length) fail(`${where}.roles: must not repeat a role`);
-  const record: AccountRecord = { username, roles: roles as string[], secret: checkSecret(secret, `${where}.secret`, fail) };
+  const record: AccountRecord = {
+    username,
+    roles: roles as string[],
+    secret: checkSecret(secret, `${where}.secret`, fail),
+  };
   if (totp !== undefined) {
-    if (!isObject(totp) || typeof totp['secret'] !== 'string') fail(`${where}.totp: must be {"secret": "<base32>"}`);
+    if (!isObject(totp) || typeof totp.secret !== 'string') fail(`${where}.totp: must be {"secret": "<base32>"}`);
     checkKeys(totp, ['secret'], `${where}.totp`, fail);
     try {
-      createTotp(totp['secret']);
+      createTotp(totp.secret);
     } catch (error) {
       fail(`${where}.totp.secret: ${(error as Error).message}`);
     }
-    record.totp = { secret: totp['secret'] };
+    record.totp = { secret: totp.secret };
   }
   if (description !== undefined) {
     if (typeof description !== 'string') fail(`${where}.description: must be a string`);
@@ -139,10 +165,11 @@ export function parseAccountsFile(data: unknown, source: string): AccountsFile {
   records.forEach((record, index) => {
     const key = record.username.toLowerCase();
     const first = seen.get(key);
-    if (first !== undefined) fail(`accounts[${index}].username: same as accounts[${first}] (usernames are case-insensitive)`);
+    if (first !== undefined)
+      fail(`accounts[${index}].username: same as accounts[${first}] (usernames are case-insensitive)`);
     seen.set(key, index);
   });
-  const comment = document['$comment'];
+  const comment = document.$comment;
   if (comment !== undefined && typeof comment !== 'string') fail('"$comment" must be a string');
   return comment === undefined ? { accounts: records } : { $comment: comment, accounts: records };
 }
@@ -161,7 +188,9 @@ export function readAccountsFile(path: string): AccountsFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new AccountsFileError(`Accounts file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new AccountsFileError(
+      `Accounts file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parseAccountsFile(parseJson(text, path), path);
 }
@@ -204,7 +233,10 @@ export interface NewAccount {
  * Adds an account to an accounts file (created when missing), validating the result before
  * replacing the file atomically. Returns the TOTP secret and `otpauth://` URI when 2FA is enabled.
  */
-export async function addAccount(path: string, account: NewAccount): Promise<{ totp?: { secret: string; uri: string } }> {
+export async function addAccount(
+  path: string,
+  account: NewAccount,
+): Promise<{ totp?: { secret: string; uri: string } }> {
   let document: AccountsFile = { accounts: [] };
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;

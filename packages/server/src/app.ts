@@ -2,10 +2,24 @@ import type { IncomingMessage } from 'node:http';
 import type { components } from '@lumminary/auth-sdk/spec';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { accountsFileEnv, demoAccountsFile, parseAccountsFile, readAccountsFile, toAccounts, type AccountsFile } from './accounts.js';
+import {
+  accountsFileEnv,
+  demoAccountsFile,
+  parseAccountsFile,
+  readAccountsFile,
+  toAccounts,
+  type AccountsFile,
+} from './accounts.js';
 import { systemClock, type Clock } from './clock.js';
 import { formContentType, type FormContentType } from './content-type.js';
-import { errorBody, errorMessages, errorStatusByCode, internalErrorBody, maxBodyBytes, type ErrorCode } from './errors.js';
+import {
+  errorBody,
+  errorMessages,
+  errorStatusByCode,
+  internalErrorBody,
+  maxBodyBytes,
+  type ErrorCode,
+} from './errors.js';
 import { applyFieldsMask } from './fields-mask.js';
 import { bodyErrorKey } from './form.js';
 import { readLoginRequest } from './login-request.js';
@@ -42,7 +56,6 @@ export interface AuthAppOptions {
   /** The environment to read `LUMMINARY_ACCOUNTS_FILE` from. Default: `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
-
 
 /** The Hono environment of the app: the Node request (when served by @hono/node-server) and per-request variables. */
 export type AuthAppEnv = { Bindings: { incoming?: IncomingMessage }; Variables: { failure: string } };
@@ -85,7 +98,9 @@ function loadAccounts(options: AuthAppOptions): AccountsFile {
   if (options.accounts !== undefined) return parseAccountsFile(options.accounts, '(accounts option)');
   const env = options.env ?? process.env;
   const fromEnv = env[accountsFileEnv];
-  return readAccountsFile(options.accountsFile ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : demoAccountsFile));
+  return readAccountsFile(
+    options.accountsFile ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : demoAccountsFile),
+  );
 }
 
 /**
@@ -125,7 +140,8 @@ export function createAuthApp(options: AuthAppOptions = {}): Hono<AuthAppEnv> {
 
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
-    onError: (c) => fail(c as Context<AuthAppEnv>, { code: 'payload_too_large', message: errorMessages.payloadTooLarge }),
+    onError: (c) =>
+      fail(c as Context<AuthAppEnv>, { code: 'payload_too_large', message: errorMessages.payloadTooLarge }),
   });
   // hono's bodyLimit counts streamed (chunked) bodies too; a body that breaks off while read is the client's fault.
   const limitBodySafely: MiddlewareHandler<AuthAppEnv> = async (c, next) => {
@@ -167,7 +183,10 @@ export function createAuthApp(options: AuthAppOptions = {}): Hono<AuthAppEnv> {
       recordFailure(now);
       return fail(c, { code: 'invalid_credentials', message: errorMessages.invalidCredentials });
     }
-    if (account.totp !== undefined && !totpVerifier.verifyAndConsume(account.key, account.totp, form['2FA-token'], now)) {
+    if (
+      account.totp !== undefined &&
+      !totpVerifier.verifyAndConsume(account.key, account.totp, form['2FA-token'], now)
+    ) {
       recordFailure(now);
       return fail(c, { code: 'invalid_two_factor_token', message: errorMessages.invalidTwoFactorToken });
     }
@@ -182,7 +201,12 @@ export function createAuthApp(options: AuthAppOptions = {}): Hono<AuthAppEnv> {
   app.all(jwksPath, methodNotAllowed('GET, HEAD'));
 
   app.notFound((c) =>
-    fail(c, { code: 'invalid_request', message: errorMessages.notFound, errors: { path: 'No such path on this server.' }, status: 404 }),
+    fail(c, {
+      code: 'invalid_request',
+      message: errorMessages.notFound,
+      errors: { path: 'No such path on this server.' },
+      status: 404,
+    }),
   );
 
   app.onError((error, c) => {

@@ -17,7 +17,11 @@ export function formContentType(header: string | null | undefined): FormContentT
     const separator = parameter.indexOf('=');
     if (separator === -1) continue;
     if (parameter.slice(0, separator).trim().toLowerCase() !== 'charset') continue;
-    const charset = parameter.slice(separator + 1).trim().replace(/^"(.*)"$/su, '$1').toLowerCase();
+    const charset = parameter
+      .slice(separator + 1)
+      .trim()
+      .replace(/^"(.*)"$/su, '$1')
+      .toLowerCase();
     if (!utf8Charsets.has(charset)) return undefined;
   }
   return accepted;

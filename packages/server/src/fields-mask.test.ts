@@ -14,9 +14,12 @@ describe('parseFieldsMask (Flask-RESTPlus syntax, strict)', () => {
     expect(parseFieldsMask(text)).toEqual(mask);
   });
 
-  it.each(['', '{}', '{a', 'a}', 'a b', 'a,', ',a', 'a,,b', 'a{}', '{a}{b}', 'a{b', 'a}{', 'a{b}c', '{', '}'])('rejects %j', (text) => {
-    expect(() => parseFieldsMask(text)).toThrow(SyntaxError);
-  });
+  it.each(['', '{}', '{a', 'a}', 'a b', 'a,', ',a', 'a,,b', 'a{}', '{a}{b}', 'a{b', 'a}{', 'a{b}c', '{', '}'])(
+    'rejects %j',
+    (text) => {
+      expect(() => parseFieldsMask(text)).toThrow(SyntaxError);
+    },
+  );
 });
 
 describe('applyFieldsMask', () => {

@@ -32,7 +32,8 @@ export function parseFieldsMask(text: string): FieldsMask {
     if (match === null) throw new SyntaxError('Unexpected character.');
     const [, punctuation, name] = match;
     if (name !== undefined) {
-      if (previous !== undefined && previous !== ',' && previous !== '{') throw new SyntaxError('Missing comma between names.');
+      if (previous !== undefined && previous !== ',' && previous !== '{')
+        throw new SyntaxError('Missing comma between names.');
       current[name] = true;
       last = name;
     } else if (punctuation === '{') {
@@ -43,7 +44,8 @@ export function parseFieldsMask(text: string): FieldsMask {
       current = nested;
     } else if (punctuation === '}') {
       const parent = stack.pop();
-      if (parent === undefined || previous === '{' || previous === ',') throw new SyntaxError('Unexpected closing brace.');
+      if (parent === undefined || previous === '{' || previous === ',')
+        throw new SyntaxError('Unexpected closing brace.');
       current = parent;
     } else if (previous === undefined || previous === ',' || previous === '{') {
       throw new SyntaxError('Unexpected comma.');
@@ -76,7 +78,10 @@ export function readFieldsMask(header: string | null | undefined): MaskCheck {
  * Applies a mask to a flat object of string fields (Flask-RESTPlus: unknown names are skipped,
  * `*` keeps every field, a nested mask on a scalar field is inconsistent: `RangeError`).
  */
-export function applyFieldsMask(body: Readonly<Record<string, string>>, mask: FieldsMask | undefined): Record<string, string> {
+export function applyFieldsMask(
+  body: Readonly<Record<string, string>>,
+  mask: FieldsMask | undefined,
+): Record<string, string> {
   if (mask === undefined) return { ...body };
   const all = mask['*'] === true;
   const result: Record<string, string> = {};

@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthApp } from './app.js';
 import { startAuthServer } from './server.js';
-import { clientFields, codeAt, demoClient, demoProduct, expectToken, login, productFields, t0, TestClock } from './test-support/demo.js';
+import {
+  clientFields,
+  codeAt,
+  demoClient,
+  demoProduct,
+  expectToken,
+  login,
+  productFields,
+  t0,
+  TestClock,
+} from './test-support/demo.js';
 
 const sentinels = {
   password: 'SENTINEL-password-b1c2',
@@ -9,7 +19,8 @@ const sentinels = {
   code: '97531864',
   username: 'sentinel-user-f5a6@example.org',
 };
-const linePattern = /^(?:[A-Z][A-Z-]*|\(other method\)) (?:\/auth\/jwt|\/\.well-known\/jwks\.json|\(unknown path\)) \d{3} \d+\.\dms$/u;
+const linePattern =
+  /^(?:[A-Z][A-Z-]*|\(other method\)) (?:\/auth\/jwt|\/\.well-known\/jwks\.json|\(unknown path\)) \d{3} \d+\.\dms$/u;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -23,16 +34,51 @@ describe('request logs', () => {
     const requests: (() => Promise<Response>)[] = [
       () => login(app, productFields()),
       () => login(app, clientFields(codeAt(t0))),
-      () => login(app, [['username', demoProduct.username], ['password', sentinels.apiKey], ['role', 'role_product']]),
+      () =>
+        login(app, [
+          ['username', demoProduct.username],
+          ['password', sentinels.apiKey],
+          ['role', 'role_product'],
+        ]),
       () => login(app, clientFields(sentinels.code, sentinels.password)),
       () => login(app, clientFields(sentinels.code)),
-      () => login(app, [['username', sentinels.username], ['password', sentinels.password], ['role', 'role_product'], ['2FA-token', sentinels.code]], 'multipart'),
-      () => login(app, [['username', sentinels.username], ['password', `${sentinels.password}\0`], ['role', 'role_product']]),
-      () => login(app, [['password', sentinels.password], [sentinels.apiKey, sentinels.password]]),
+      () =>
+        login(
+          app,
+          [
+            ['username', sentinels.username],
+            ['password', sentinels.password],
+            ['role', 'role_product'],
+            ['2FA-token', sentinels.code],
+          ],
+          'multipart',
+        ),
+      () =>
+        login(app, [
+          ['username', sentinels.username],
+          ['password', `${sentinels.password}\0`],
+          ['role', 'role_product'],
+        ]),
+      () =>
+        login(app, [
+          ['password', sentinels.password],
+          [sentinels.apiKey, sentinels.password],
+        ]),
       () => Promise.resolve(app.request(`/auth/jwt?password=${sentinels.password}`, { method: 'GET' })),
       () => Promise.resolve(app.request(`/${sentinels.apiKey}/${sentinels.password}`, { method: 'POST' })),
-      () => Promise.resolve(app.request('/auth/jwt', { method: 'POST', body: sentinels.password, headers: { 'Content-Type': 'text/plain', 'X-Fields': sentinels.code } })),
-      () => login(app, productFields(), 'form', { 'X-Fields': `{${sentinels.apiKey.replaceAll('-', '_')}}`, Authorization: `Bearer ${sentinels.apiKey}` }),
+      () =>
+        Promise.resolve(
+          app.request('/auth/jwt', {
+            method: 'POST',
+            body: sentinels.password,
+            headers: { 'Content-Type': 'text/plain', 'X-Fields': sentinels.code },
+          }),
+        ),
+      () =>
+        login(app, productFields(), 'form', {
+          'X-Fields': `{${sentinels.apiKey.replaceAll('-', '_')}}`,
+          Authorization: `Bearer ${sentinels.apiKey}`,
+        }),
     ];
     for (const request of requests) {
       const response = await request();
@@ -91,7 +137,11 @@ describe('request logs', () => {
     const lines: string[] = [];
     const server = await startAuthServer({ log: (line) => lines.push(line) });
     try {
-      const body = new URLSearchParams([['username', demoProduct.username], ['password', sentinels.apiKey], ['role', 'role_product']]);
+      const body = new URLSearchParams([
+        ['username', demoProduct.username],
+        ['password', sentinels.apiKey],
+        ['role', 'role_product'],
+      ]);
       const response = await fetch(`${server.url}/auth/jwt?key=${sentinels.password}`, { method: 'POST', body });
       expect(response.status).toBe(401);
       await response.text();

@@ -30,10 +30,11 @@ function checkMask(header: string | undefined): { mask: FieldsMask | undefined }
  */
 export async function readLoginRequest(request: HonoRequest, contentType: FormContentType): Promise<LoginRequest> {
   const mask = checkMask(request.header('X-Fields'));
-  if ('problem' in mask) return { ok: false, message: errorMessages.invalidHeader, errors: { 'X-Fields': mask.problem } };
+  if ('problem' in mask)
+    return { ok: false, message: errorMessages.invalidHeader, errors: { 'X-Fields': mask.problem } };
 
   const bytes = new Uint8Array(await request.arrayBuffer());
-  let parsed;
+  let parsed: Awaited<ReturnType<typeof request.parseBody>>;
   try {
     parsed = await request.parseBody({ all: true });
   } catch {

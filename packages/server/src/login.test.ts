@@ -63,7 +63,9 @@ describe('tokens', () => {
     expect(claims.sub).toBe(demoProduct.username);
     await expect(verifyAccessToken(token, { key: pair.publicKey, clock })).rejects.toThrow(); // wrong issuer
     const otherApp = createAuthApp({ clock, quiet: true });
-    await expect(verifyAccessToken(token, { jwks: await jwksOf(otherApp), clock, issuer: 'urn:test' })).rejects.toThrow();
+    await expect(
+      verifyAccessToken(token, { jwks: await jwksOf(otherApp), clock, issuer: 'urn:test' }),
+    ).rejects.toThrow();
     const jwk = (await jwksOf(app)).keys[0];
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(jwk).not.toHaveProperty('d');
@@ -88,7 +90,11 @@ describe('two-factor authentication', () => {
     const { clock, app } = setup();
     await expectToken(await login(app, clientFields(codeAt(t0))));
     await expectError(await login(app, clientFields(codeAt(t0))), 401, 'invalid_two_factor_token');
-    await expectError(await login(app, clientFields(codeAt(t0), demoClient.password), 'multipart'), 401, 'invalid_two_factor_token');
+    await expectError(
+      await login(app, clientFields(codeAt(t0), demoClient.password), 'multipart'),
+      401,
+      'invalid_two_factor_token',
+    );
     await expectError(await login(app, clientFields(codeAt(t0 - stepMs))), 401, 'invalid_two_factor_token');
     clock.advance(stepMs);
     await expectToken(await login(app, clientFields(codeAt(clock.now()))));
@@ -105,7 +111,8 @@ describe('two-factor authentication', () => {
     const code = codeAt(t0 + steps * stepMs);
     const others = [-1, 0, 1].map((offset) => codeAt(t0 + offset * stepMs));
     if (accepted) await expectToken(await login(app, clientFields(code)));
-    else if (!others.includes(code)) await expectError(await login(app, clientFields(code)), 401, 'invalid_two_factor_token');
+    else if (!others.includes(code))
+      await expectError(await login(app, clientFields(code)), 401, 'invalid_two_factor_token');
     else expect.unreachable('a code outside the window collides with one inside it; pick another instant');
   });
 
@@ -125,7 +132,11 @@ describe('two-factor authentication', () => {
     const { app } = setup();
     await expectToken(await login(app, productFields([['2FA-token', '12345678']])));
     await expectToken(await login(app, productFields([['2FA-token', '12345678']])));
-    const { body } = await expectError(await login(app, productFields([['2FA-token', '12ab56']])), 400, 'invalid_request');
+    const { body } = await expectError(
+      await login(app, productFields([['2FA-token', '12ab56']])),
+      400,
+      'invalid_request',
+    );
     expect(Object.keys(body.errors ?? {})).toEqual(['2FA-token']);
   });
 });
@@ -133,13 +144,26 @@ describe('two-factor authentication', () => {
 describe('credentials', () => {
   it('answers an unknown user and a wrong password with byte-identical responses', async () => {
     const { app } = setup();
-    const unknown = await login(app, [['username', 'nobody@example.org'], ['password', 'whatever'], ['role', 'role_product']]);
-    const wrong = await login(app, productFields().map(([name, value]) => [name, name === 'password' ? 'not the key' : value] as const));
-    const wrongRole = await login(app, productFields().map(([name, value]) => [name, name === 'role' ? 'role_admin' : value] as const));
+    const unknown = await login(app, [
+      ['username', 'nobody@example.org'],
+      ['password', 'whatever'],
+      ['role', 'role_product'],
+    ]);
+    const wrong = await login(
+      app,
+      productFields().map(([name, value]) => [name, name === 'password' ? 'not the key' : value] as const),
+    );
+    const wrongRole = await login(
+      app,
+      productFields().map(([name, value]) => [name, name === 'role' ? 'role_admin' : value] as const),
+    );
     const headersOf = (response: Response) => [...response.headers].sort();
     expect(headersOf(unknown)).toEqual(headersOf(wrong));
     expect(headersOf(wrongRole)).toEqual(headersOf(wrong));
-    const texts = [(await expectError(unknown, 401, 'invalid_credentials')).text, (await expectError(wrong, 401, 'invalid_credentials')).text];
+    const texts = [
+      (await expectError(unknown, 401, 'invalid_credentials')).text,
+      (await expectError(wrong, 401, 'invalid_credentials')).text,
+    ];
     texts.push((await expectError(wrongRole, 401, 'invalid_credentials')).text);
     expect(new Set(texts).size).toBe(1);
   });
@@ -154,8 +178,20 @@ describe('credentials', () => {
     const unknownTimes: number[] = [];
     const wrongTimes: number[] = [];
     for (let i = 0; i < 4; i++) {
-      unknownTimes.push(await time([['username', `nobody${i}@example.org`], ['password', 'x'], ['role', 'role_product']]));
-      wrongTimes.push(await time([['username', demoClient.username], ['password', `wrong ${i}`], ['role', 'role_product']]));
+      unknownTimes.push(
+        await time([
+          ['username', `nobody${i}@example.org`],
+          ['password', 'x'],
+          ['role', 'role_product'],
+        ]),
+      );
+      wrongTimes.push(
+        await time([
+          ['username', demoClient.username],
+          ['password', `wrong ${i}`],
+          ['role', 'role_product'],
+        ]),
+      );
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     const ratio = median(unknownTimes) / median(wrongTimes);
@@ -167,15 +203,23 @@ describe('credentials', () => {
 
   it('matches usernames case-insensitively and puts the file spelling in sub', async () => {
     const { clock, app } = setup();
-    const fields = clientFields(codeAt(t0)).map(([name, value]) => [name, name === 'username' ? value.toUpperCase() : value] as const);
+    const fields = clientFields(codeAt(t0)).map(
+      ([name, value]) => [name, name === 'username' ? value.toUpperCase() : value] as const,
+    );
     const token = await expectToken(await login(app, fields));
     expect((await verifyAccessToken(token, { jwks: await jwksOf(app), clock })).sub).toBe(demoClient.username);
   });
 
   it('accepts a charset parameter on the form content type', async () => {
     const { app } = setup();
-    await expectToken(await login(app, productFields(), 'form', { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }));
-    await expectToken(await login(app, productFields(), 'form', { 'Content-Type': 'Application/X-WWW-Form-Urlencoded;charset="utf-8"' }));
+    await expectToken(
+      await login(app, productFields(), 'form', { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }),
+    );
+    await expectToken(
+      await login(app, productFields(), 'form', {
+        'Content-Type': 'Application/X-WWW-Form-Urlencoded;charset="utf-8"',
+      }),
+    );
   });
 });
 
@@ -201,26 +245,37 @@ describe('X-Fields', () => {
     ['a'.repeat(257), /at most 256/u],
   ])('rejects the mask %j with 400', async (mask, problem) => {
     const { app } = setup();
-    const { body } = await expectError(await login(app, productFields(), 'form', { 'X-Fields': mask }), 400, 'invalid_request');
+    const { body } = await expectError(
+      await login(app, productFields(), 'form', { 'X-Fields': mask }),
+      400,
+      'invalid_request',
+    );
     expect(body.errors?.['X-Fields']).toMatch(problem);
   });
 
   it('does not use up a 2FA code when the mask is rejected', async () => {
     const { app } = setup();
-    await expectError(await login(app, clientFields(codeAt(t0)), 'form', { 'X-Fields': '{nothing}' }), 400, 'invalid_request');
+    await expectError(
+      await login(app, clientFields(codeAt(t0)), 'form', { 'X-Fields': '{nothing}' }),
+      400,
+      'invalid_request',
+    );
     await expectToken(await login(app, clientFields(codeAt(t0)), 'form', { 'X-Fields': '{access_token}' }));
   });
 });
 
 describe('routes', () => {
-  it.each(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('answers %s /auth/jwt with 405, Allow: POST and a JSON error', async (method) => {
-    const { app } = setup();
-    const response = await app.request('/auth/jwt', { method });
-    expect(response.headers.get('Allow')).toBe('POST');
-    const text = await response.text();
-    expect(response.status).toBe(405);
-    expect(JSON.parse(text)).toMatchObject({ code: 'invalid_request', errors: { method: expect.any(String) } });
-  });
+  it.each(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])(
+    'answers %s /auth/jwt with 405, Allow: POST and a JSON error',
+    async (method) => {
+      const { app } = setup();
+      const response = await app.request('/auth/jwt', { method });
+      expect(response.headers.get('Allow')).toBe('POST');
+      const text = await response.text();
+      expect(response.status).toBe(405);
+      expect(JSON.parse(text)).toMatchObject({ code: 'invalid_request', errors: { method: expect.any(String) } });
+    },
+  );
 
   it('answers HEAD /auth/jwt with 405 and no body', async () => {
     const { app } = setup();

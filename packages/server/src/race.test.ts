@@ -3,7 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAccountsFile, demoAccountsFile } from './accounts.js';
 import { hashSecret } from './secrets.js';
 import { startAuthServer, type RunningAuthServer } from './server.js';
-import { clientFields, codeAt, demoClient, encode, expectError, expectToken, productFields, stepMs, TestClock, type Encoding, type Fields } from './test-support/demo.js';
+import {
+  clientFields,
+  codeAt,
+  demoClient,
+  encode,
+  expectError,
+  expectToken,
+  productFields,
+  stepMs,
+  TestClock,
+  type Encoding,
+  type Fields,
+} from './test-support/demo.js';
 
 const clock = new TestClock();
 let server: RunningAuthServer;
@@ -13,7 +25,12 @@ beforeAll(async () => {
   // The demo accounts, plus a 2FA account with a cheap hash: its 20 password checks finish almost
   // together, so the requests reach the 2FA check at the same moment (the hardest case for atomicity).
   const demo = readAccountsFile(demoAccountsFile);
-  const cheap = { username: fastClient, roles: ['role_product'], secret: await hashSecret(demoClient.password, { N: 1024, r: 1, p: 1 }), totp: { secret: demoClient.totpSecret } };
+  const cheap = {
+    username: fastClient,
+    roles: ['role_product'],
+    secret: await hashSecret(demoClient.password, { N: 1024, r: 1, p: 1 }),
+    totp: { secret: demoClient.totpSecret },
+  };
   server = await startAuthServer({
     clock,
     quiet: true,
@@ -41,7 +58,9 @@ describe('a fresh 2FA code raced by 20 parallel requests', () => {
     [fastClient, 'multipart', 5],
   ])('is accepted exactly once (%s, %s, step %i)', async (username, encoding, step) => {
     clock.ms = new TestClock().ms + step * 10 * stepMs;
-    const fields = clientFields(codeAt(clock.now())).map(([name, value]) => [name, name === 'username' ? username : value] as const);
+    const fields = clientFields(codeAt(clock.now())).map(
+      ([name, value]) => [name, name === 'username' ? username : value] as const,
+    );
     const responses = await Promise.all(Array.from({ length: 20 }, () => post(fields, encoding)));
     const ok = responses.filter((response) => response.status === 200);
     expect(ok).toHaveLength(1);
@@ -54,7 +73,9 @@ describe('a fresh 2FA code raced by 20 parallel requests', () => {
 
 describe('parallel logins without 2FA', () => {
   it('all succeed, each with its own token', async () => {
-    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => post(productFields(), i % 2 === 0 ? 'form' : 'multipart')));
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(productFields(), i % 2 === 0 ? 'form' : 'multipart')),
+    );
     const tokens = await Promise.all(responses.map((response) => expectToken(response)));
     expect(new Set(tokens).size).toBe(12);
   });

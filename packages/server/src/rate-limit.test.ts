@@ -2,14 +2,33 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAuthApp } from './app.js';
 import { FailureCounter, retryAfterSeconds, type RateLimitOptions } from './rate-limit.js';
-import { clientFields, codeAt, demoProduct, expectError, expectToken, login, productFields, TestClock, type Fields } from './test-support/demo.js';
+import {
+  clientFields,
+  codeAt,
+  demoProduct,
+  expectError,
+  expectToken,
+  login,
+  productFields,
+  TestClock,
+  type Fields,
+} from './test-support/demo.js';
 
-const wrongProduct: Fields = [['username', demoProduct.username], ['password', 'not the key'], ['role', 'role_product']];
+const wrongProduct: Fields = [
+  ['username', demoProduct.username],
+  ['password', 'not the key'],
+  ['role', 'role_product'],
+];
 
 function setup(rateLimit: RateLimitOptions = {}) {
   const clock = new TestClock();
   // Tests name their client address in a header; the real server uses the socket's address.
-  const app = createAuthApp({ clock, quiet: true, rateLimit, clientAddress: (request) => request.headers.get('x-test-client') ?? 'a' });
+  const app = createAuthApp({
+    clock,
+    quiet: true,
+    rateLimit,
+    clientAddress: (request) => request.headers.get('x-test-client') ?? 'a',
+  });
   return { clock, app };
 }
 
@@ -49,18 +68,51 @@ describe('rate limiting per account', () => {
 
   it('counts wrong 2FA codes and unknown usernames too (case-insensitively)', async () => {
     const { app } = setup();
-    for (let i = 0; i < 5; i++) await expectError(await login(app, clientFields('000000')), 401, 'invalid_two_factor_token');
+    for (let i = 0; i < 5; i++)
+      await expectError(await login(app, clientFields('000000')), 401, 'invalid_two_factor_token');
     await expect429(await login(app, clientFields(codeAt(new TestClock().now()))));
     for (let i = 0; i < 5; i++) {
       const username = i % 2 === 0 ? 'ghost@example.org' : 'GHOST@example.org';
-      await expectError(await login(app, [['username', username], ['password', 'x'], ['role', 'role_x']], 'form', { 'x-test-client': 'b' }), 401, 'invalid_credentials');
+      await expectError(
+        await login(
+          app,
+          [
+            ['username', username],
+            ['password', 'x'],
+            ['role', 'role_x'],
+          ],
+          'form',
+          { 'x-test-client': 'b' },
+        ),
+        401,
+        'invalid_credentials',
+      );
     }
-    await expect429(await login(app, [['username', 'Ghost@Example.org'], ['password', 'x'], ['role', 'role_x']], 'form', { 'x-test-client': 'b' }));
+    await expect429(
+      await login(
+        app,
+        [
+          ['username', 'Ghost@Example.org'],
+          ['password', 'x'],
+          ['role', 'role_x'],
+        ],
+        'form',
+        { 'x-test-client': 'b' },
+      ),
+    );
   });
 
   it('does not count malformed requests', async () => {
     const { app } = setup();
-    for (let i = 0; i < 10; i++) await expectError(await login(app, [['username', demoProduct.username], ['password', '']]), 400, 'invalid_request');
+    for (let i = 0; i < 10; i++)
+      await expectError(
+        await login(app, [
+          ['username', demoProduct.username],
+          ['password', ''],
+        ]),
+        400,
+        'invalid_request',
+      );
     await expectToken(await login(app, productFields()));
   });
 });
@@ -69,7 +121,15 @@ describe('rate limiting per client address', () => {
   it('answers 429 after 20 failures from one address, across usernames; other addresses are unaffected', async () => {
     const { app } = setup({ addressFailures: 20, accountFailures: 5 });
     for (let i = 0; i < 20; i++) {
-      await expectError(await login(app, [['username', `user${i}@example.org`], ['password', 'x'], ['role', 'role_product']]), 401, 'invalid_credentials');
+      await expectError(
+        await login(app, [
+          ['username', `user${i}@example.org`],
+          ['password', 'x'],
+          ['role', 'role_product'],
+        ]),
+        401,
+        'invalid_credentials',
+      );
     }
     await expect429(await login(app, productFields()));
     await expectToken(await login(app, productFields(), 'form', { 'x-test-client': 'another address' }));
@@ -80,7 +140,15 @@ describe('rate limiting per client address', () => {
   it('is configurable', async () => {
     const { clock, app } = setup({ addressFailures: 2, windowMs: 10_000 });
     await expectError(await login(app, wrongProduct), 401, 'invalid_credentials');
-    await expectError(await login(app, [['username', 'x@example.org'], ['password', 'x'], ['role', 'role_product']]), 401, 'invalid_credentials');
+    await expectError(
+      await login(app, [
+        ['username', 'x@example.org'],
+        ['password', 'x'],
+        ['role', 'role_product'],
+      ]),
+      401,
+      'invalid_credentials',
+    );
     expect(await expect429(await login(app, productFields()))).toBe(10);
     clock.advance(10_000);
     await expectToken(await login(app, productFields()));
@@ -109,18 +177,22 @@ describe('FailureCounter', () => {
 
   it('never blocks below the limit and always blocks at it within the window (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.array(fc.integer({ min: 0, max: 500 }), { maxLength: 30 }), (limit, gaps) => {
-        const counter = new FailureCounter(limit, 1_000, 100);
-        let now = 0;
-        const times: number[] = [];
-        for (const gap of gaps) {
-          now += gap;
-          counter.recordFailure('k', now);
-          times.push(now);
-          const inWindow = times.filter((time) => time > now - 1_000);
-          expect(counter.blockedForMs('k', now) > 0).toBe(inWindow.length >= limit);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.integer({ min: 0, max: 500 }), { maxLength: 30 }),
+        (limit, gaps) => {
+          const counter = new FailureCounter(limit, 1_000, 100);
+          let now = 0;
+          const times: number[] = [];
+          for (const gap of gaps) {
+            now += gap;
+            counter.recordFailure('k', now);
+            times.push(now);
+            const inWindow = times.filter((time) => time > now - 1_000);
+            expect(counter.blockedForMs('k', now) > 0).toBe(inWindow.length >= limit);
+          }
+        },
+      ),
     );
   });
 

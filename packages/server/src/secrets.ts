@@ -61,11 +61,18 @@ function derive(secret: string, salt: Buffer, length: number, params: ScryptPara
 /** Problems with scrypt parameters, or undefined when they are within bounds. */
 export function scryptParamsProblem({ N, r, p }: ScryptParams): string | undefined {
   const log2N = Math.log2(N);
-  if (!Number.isInteger(N) || !Number.isInteger(log2N) || log2N < scryptBounds.minLog2N || log2N > scryptBounds.maxLog2N) {
+  if (
+    !Number.isInteger(N) ||
+    !Number.isInteger(log2N) ||
+    log2N < scryptBounds.minLog2N ||
+    log2N > scryptBounds.maxLog2N
+  ) {
     return `N must be a power of two from 2^${scryptBounds.minLog2N} to 2^${scryptBounds.maxLog2N}`;
   }
-  if (!Number.isInteger(r) || r < 1 || r > scryptBounds.maxR) return `r must be an integer from 1 to ${scryptBounds.maxR}`;
-  if (!Number.isInteger(p) || p < 1 || p > scryptBounds.maxP) return `p must be an integer from 1 to ${scryptBounds.maxP}`;
+  if (!Number.isInteger(r) || r < 1 || r > scryptBounds.maxR)
+    return `r must be an integer from 1 to ${scryptBounds.maxR}`;
+  if (!Number.isInteger(p) || p < 1 || p > scryptBounds.maxP)
+    return `p must be an integer from 1 to ${scryptBounds.maxP}`;
   if (128 * N * r > scryptBounds.maxMemoryBytes) return 'N·r needs more than 256 MiB of memory';
   return undefined;
 }

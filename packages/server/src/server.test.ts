@@ -4,7 +4,16 @@ import { AuthHttpError, createAuthClient } from '@lumminary/auth-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer, type RunningAuthServer } from './server.js';
 import { verifyAccessToken } from './tokens.js';
-import { assertErrorBody, codeAt, demoClient, demoProduct, expectError, expectToken, productFields, TestClock } from './test-support/demo.js';
+import {
+  assertErrorBody,
+  codeAt,
+  demoClient,
+  demoProduct,
+  expectError,
+  expectToken,
+  productFields,
+  TestClock,
+} from './test-support/demo.js';
 
 const clock = new TestClock();
 let server: RunningAuthServer;
@@ -48,13 +57,22 @@ describe('startAuthServer', () => {
     const client = createAuthClient({ baseUrl: server.url });
     const jwks = await (await fetch(`${server.url}/.well-known/jwks.json`)).json();
     for (const encoding of ['form', 'multipart'] as const) {
-      const { accessToken } = await client.postJwtAuth({ username: demoProduct.username, password: demoProduct.password, role: 'role_product' }, { encoding });
+      const { accessToken } = await client.postJwtAuth(
+        { username: demoProduct.username, password: demoProduct.password, role: 'role_product' },
+        { encoding },
+      );
       expect((await verifyAccessToken(accessToken, { jwks, clock })).sub).toBe(demoProduct.username);
     }
     clock.advance(30_000);
-    const { accessToken } = await client.postJwtAuth({ ...demoClient, twoFactorToken: codeAt(clock.now()), fields: '{access_token}' });
+    const { accessToken } = await client.postJwtAuth({
+      ...demoClient,
+      twoFactorToken: codeAt(clock.now()),
+      fields: '{access_token}',
+    });
     expect((await verifyAccessToken(accessToken, { jwks, clock })).sub).toBe(demoClient.username);
-    const failure = await client.postJwtAuth({ username: demoProduct.username, password: 'wrong', role: 'role_product' }).catch((error: unknown) => error);
+    const failure = await client
+      .postJwtAuth({ username: demoProduct.username, password: 'wrong', role: 'role_product' })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AuthHttpError);
     expect(failure).toMatchObject({ status: 401, code: 'invalid_credentials' });
   });
@@ -71,7 +89,12 @@ describe('startAuthServer', () => {
         sent++;
       },
     });
-    const response = await fetch(`${server.url}/auth/jwt`, { method: 'POST', body, headers: formHeaders, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${server.url}/auth/jwt`, {
+      method: 'POST',
+      body,
+      headers: formHeaders,
+      duplex: 'half',
+    } as RequestInit);
     await expectError(response, 413, 'payload_too_large');
   });
 
@@ -84,23 +107,44 @@ describe('startAuthServer', () => {
         controller.close();
       },
     });
-    await expectToken(await fetch(`${server.url}/auth/jwt`, { method: 'POST', body, headers: formHeaders, duplex: 'half' } as RequestInit));
+    await expectToken(
+      await fetch(`${server.url}/auth/jwt`, {
+        method: 'POST',
+        body,
+        headers: formHeaders,
+        duplex: 'half',
+      } as RequestInit),
+    );
   });
 
   it('answers 413 to a declared Content-Length over 16 KiB', async () => {
-    const response = await fetch(`${server.url}/auth/jwt`, { method: 'POST', body: `${formBody()}&pad=${'x'.repeat(17_000)}`, headers: formHeaders });
+    const response = await fetch(`${server.url}/auth/jwt`, {
+      method: 'POST',
+      body: `${formBody()}&pad=${'x'.repeat(17_000)}`,
+      headers: formHeaders,
+    });
     await expectError(response, 413, 'payload_too_large');
   });
 
   it('answers oversized headers with a JSON 400', async () => {
-    const response = await fetch(`${server.url}/auth/jwt`, { method: 'POST', body: formBody(), headers: { ...formHeaders, 'X-Padding': 'a'.repeat(20_000) } });
+    const response = await fetch(`${server.url}/auth/jwt`, {
+      method: 'POST',
+      body: formBody(),
+      headers: { ...formHeaders, 'X-Padding': 'a'.repeat(20_000) },
+    });
     await expectError(response, 400, 'invalid_request');
   });
 
   it.each([
     ['garbage instead of a request line', 'HELLO THERE\r\n\r\n'],
-    ['a broken chunk size', `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n`],
-    ['both Content-Length and Transfer-Encoding', `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`],
+    [
+      'a broken chunk size',
+      `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n`,
+    ],
+    [
+      'both Content-Length and Transfer-Encoding',
+      `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    ],
     ['a header without a colon', `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n`],
     ['a NUL in a header value', `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nX-Fields: a\0b\r\n\r\n`],
   ])('answers %s with a JSON 400', async (_label, request) => {
@@ -112,15 +156,23 @@ describe('startAuthServer', () => {
   });
 
   it('answers an invalid Host header with a JSON 400', async () => {
-    const response = await raw(`POST /auth/jwt HTTP/1.1\r\nHost: exa mple\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const response = await raw(
+      `POST /auth/jwt HTTP/1.1\r\nHost: exa mple\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
     expect(response).toMatch(/^HTTP\/1\.1 400 /u);
     assertErrorBody(jsonOf(response));
   });
 
   it('answers a body cut short (client closes early) without crashing, and keeps serving', async () => {
-    await raw(`POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nusername=abc`);
-    await raw(`POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nusername=abc`);
-    await expectToken(await fetch(`${server.url}/auth/jwt`, { method: 'POST', body: formBody(), headers: formHeaders }));
+    await raw(
+      `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nusername=abc`,
+    );
+    await raw(
+      `POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nusername=abc`,
+    );
+    await expectToken(
+      await fetch(`${server.url}/auth/jwt`, { method: 'POST', body: formBody(), headers: formHeaders }),
+    );
   });
 
   it('rejects a port outside 0..65535 and a port in use', async () => {
@@ -132,7 +184,9 @@ describe('startAuthServer', () => {
     const other = await startAuthServer({ quiet: true });
     await expectToken(await fetch(`${other.url}/auth/jwt`, { method: 'POST', body: formBody(), headers: formHeaders }));
     await Promise.all([other.close(), other.close()]);
-    await expect(fetch(`${other.url}/auth/jwt`, { method: 'POST', body: formBody(), headers: formHeaders })).rejects.toThrow();
+    await expect(
+      fetch(`${other.url}/auth/jwt`, { method: 'POST', body: formBody(), headers: formHeaders }),
+    ).rejects.toThrow();
   });
 });
 
@@ -148,7 +202,9 @@ describe('a client that does not finish its request in time', () => {
         socket.on('error', reject);
         socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
         // Headers promise a body that never comes.
-        socket.write('POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser');
+        socket.write(
+          'POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser',
+        );
       });
       expect(answer).toMatch(/^HTTP\/1\.1 408 /u);
       expect(jsonOf(answer)).toEqual({ code: 'request_timeout', message: 'The request was not received in time.' });

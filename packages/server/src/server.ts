@@ -34,7 +34,11 @@ function jsonErrorResponse(status: number, problem: string): Response {
 }
 
 /** Answers requests Node's HTTP parser rejects (oversized headers, broken framing) with a JSON error. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket, log: ((line: string) => void) | undefined): void {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+  log: ((line: string) => void) | undefined,
+): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;

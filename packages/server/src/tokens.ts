@@ -10,6 +10,7 @@ import {
   type CryptoKey,
   type JSONWebKeySet,
   type JWK,
+  type JWTPayload,
 } from 'jose';
 import { systemClock, type Clock } from './clock.js';
 
@@ -125,7 +126,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     currentDate: new Date((options.clock ?? systemClock).now()),
     requiredClaims: ['sub', 'role', 'iat', 'exp', 'jti'],
   };
-  let payload;
+  let payload: JWTPayload;
   if (options.jwks !== undefined) {
     ({ payload } = await jwtVerify(token, createLocalJWKSet(options.jwks), verifyOptions));
   } else {
@@ -136,6 +137,7 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
   if (typeof iss !== 'string' || typeof sub !== 'string' || typeof role !== 'string' || typeof jti !== 'string') {
     throw new TypeError('The token lacks a string iss, sub, role or jti claim');
   }
-  if (typeof iat !== 'number' || typeof exp !== 'number') throw new TypeError('The token lacks numeric iat and exp claims');
+  if (typeof iat !== 'number' || typeof exp !== 'number')
+    throw new TypeError('The token lacks numeric iat and exp claims');
   return { iss, sub, role, iat, exp, jti };
 }

@@ -16,7 +16,8 @@ export function createTotp(secretBase32: string, label = 'account', issuer = def
   } catch {
     throw new RangeError('The TOTP secret is not valid base32');
   }
-  if (secret.bytes.length < minSecretBytes) throw new RangeError(`The TOTP secret must hold at least ${minSecretBytes} bytes`);
+  if (secret.bytes.length < minSecretBytes)
+    throw new RangeError(`The TOTP secret must hold at least ${minSecretBytes} bytes`);
   return new TOTP({
     issuer,
     label,

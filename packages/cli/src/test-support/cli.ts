@@ -48,14 +48,20 @@ export const knownSecrets = new Set<string>([demoProduct.apiKey, demoClient.pass
 
 /** The forms a secret could leak in: as is, form-encoded, URI-encoded, JSON-escaped. */
 function leakForms(secret: string): string[] {
-  return [secret, new URLSearchParams([['', secret]]).toString().slice(1), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+  return [
+    secret,
+    new URLSearchParams([['', secret]]).toString().slice(1),
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+  ];
 }
 
 /** Fails when `text` holds any of `secrets` (in any form it could be echoed in). */
 export function expectNoSecrets(text: string, secrets: Iterable<string> = knownSecrets): void {
   for (const secret of secrets) {
     for (const form of leakForms(secret)) {
-      if (form.length > 0 && text.includes(form)) throw new Error(`stderr holds a secret (${secret.length} characters; not shown)`);
+      if (form.length > 0 && text.includes(form))
+        throw new Error(`stderr holds a secret (${secret.length} characters; not shown)`);
     }
   }
 }
@@ -88,7 +94,12 @@ export interface RunOptions {
 export async function runCli(argv: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const stdin = options.stdin === undefined ? unreadStdin : typeof options.stdin === 'string' ? Readable.from([Buffer.from(options.stdin)]) : options.stdin;
+  const stdin =
+    options.stdin === undefined
+      ? unreadStdin
+      : typeof options.stdin === 'string'
+        ? Readable.from([Buffer.from(options.stdin)])
+        : options.stdin;
   const code = await run(argv, {
     env: options.env ?? {},
     stdin,
@@ -118,7 +129,9 @@ export interface FakeServer {
 }
 
 /** An HTTP server on 127.0.0.1 answering every request with `respond` (after reading its body). */
-export async function startFakeServer(respond: (request: IncomingMessage, body: string, response: ServerResponse) => void): Promise<FakeServer> {
+export async function startFakeServer(
+  respond: (request: IncomingMessage, body: string, response: ServerResponse) => void,
+): Promise<FakeServer> {
   const bodies: string[] = [];
   const server = createHttpServer((request, response) => {
     const chunks: Buffer[] = [];

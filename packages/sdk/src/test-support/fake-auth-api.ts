@@ -260,7 +260,14 @@ export function createFakeAuthApi(options: FakeAuthApiOptions): FakeAuthApi {
     const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
     const payload = base64url(JSON.stringify({ sub: username, role: 'role_product', iat, exp, jti }));
     const signature = createHmac('sha256', signingKey).update(`${header}.${payload}`).digest('base64url');
-    const record: IssuedToken = { token: `${header}.${payload}.${signature}`, sub: username, iat, exp, jti, issuedAt: now };
+    const record: IssuedToken = {
+      token: `${header}.${payload}.${signature}`,
+      sub: username,
+      iat,
+      exp,
+      jti,
+      issuedAt: now,
+    };
     issued.push(record);
     tokens.set(record.token, record);
     return record;
@@ -298,7 +305,8 @@ export function createFakeAuthApi(options: FakeAuthApiOptions): FakeAuthApi {
     };
     if (request.method !== 'POST') return answer(new Response(null, { status: 405 }));
     const form = await readForm(request);
-    if (form === undefined) return answer(errorResponse(415, 'unsupported_media_type', 'Unsupported body'), 'unsupported_media_type');
+    if (form === undefined)
+      return answer(errorResponse(415, 'unsupported_media_type', 'Unsupported body'), 'unsupported_media_type');
     const username = form.get('username');
     const password = form.get('password');
     const role = form.get('role');
@@ -306,7 +314,10 @@ export function createFakeAuthApi(options: FakeAuthApiOptions): FakeAuthApi {
     record.username = username;
     record.twoFactorToken = code;
     if (!username || !password || !role) {
-      return answer(errorResponse(400, 'invalid_request', 'username, password and role are required'), 'invalid_request');
+      return answer(
+        errorResponse(400, 'invalid_request', 'username, password and role are required'),
+        'invalid_request',
+      );
     }
     const account = accounts.get(username);
     let submission: CodeSubmission | undefined;
@@ -315,13 +326,19 @@ export function createFakeAuthApi(options: FakeAuthApiOptions): FakeAuthApi {
       codeSubmissions.push(submission);
     }
     if (account === undefined || account.password !== password) {
-      const message = echo ? `No account ${username} with password ${password}` : 'The username, password or role is not valid.';
+      const message = echo
+        ? `No account ${username} with password ${password}`
+        : 'The username, password or role is not valid.';
       return answer(errorResponse(401, 'invalid_credentials', message), 'invalid_credentials');
     }
     if (account.totpSecret !== undefined) {
       const rejectCode = (why: string) =>
         answer(
-          errorResponse(401, 'invalid_two_factor_token', echo ? `2FA token ${code ?? ''} ${why} (password ${password})` : `The 2FA token ${why}.`),
+          errorResponse(
+            401,
+            'invalid_two_factor_token',
+            echo ? `2FA token ${code ?? ''} ${why} (password ${password})` : `The 2FA token ${why}.`,
+          ),
           'invalid_two_factor_token',
         );
       if (code === null || submission === undefined) return rejectCode('is required');
@@ -378,7 +395,8 @@ export function createFakeAuthApi(options: FakeAuthApiOptions): FakeAuthApi {
     if (request.method === 'GET') return answer(Response.json({ items: ['a', 'b'], subject: known.sub }));
     if (request.method === 'POST') {
       const name = (body as { name?: unknown } | undefined)?.name;
-      if (typeof name !== 'string' || name === '') return answer(Response.json({ message: 'name is required' }, { status: 400 }));
+      if (typeof name !== 'string' || name === '')
+        return answer(Response.json({ message: 'name is required' }, { status: 400 }));
       return answer(Response.json({ name, owner: known.sub }, { status: 201 }));
     }
     return answer(new Response(null, { status: 405 }));

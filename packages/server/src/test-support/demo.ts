@@ -1,10 +1,10 @@
 // Test helpers: the documented demo accounts, a controllable clock, request builders and an
 // independent check of error bodies against the spec's generated `Error` type.
 import type { components } from '@lumminary/auth-sdk/spec';
-import type { Hono } from 'hono';
 import type { JSONWebKeySet } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { expect } from 'vitest';
+import type { createAuthApp } from '../app.js';
 import type { Clock } from '../clock.js';
 
 /** The demo partner product, as packages/server/README.md documents it. */
@@ -39,7 +39,9 @@ export class TestClock implements Clock {
 
 /** The RFC 6238 code (SHA-1, 6 digits, 30 s) an authenticator app shows at `ms` for `secret`. */
 export function codeAt(ms: number, secret: string = demoClient.totpSecret): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: ms });
+  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({
+    timestamp: ms,
+  });
 }
 
 export type Fields = readonly (readonly [string, string])[];
@@ -50,13 +52,20 @@ export function productFields(extra: Fields = []): Fields {
 }
 
 export function clientFields(code: string | undefined, password: string = demoClient.password): Fields {
-  const fields: [string, string][] = [['username', demoClient.username], ['password', password], ['role', demoClient.role]];
+  const fields: [string, string][] = [
+    ['username', demoClient.username],
+    ['password', password],
+    ['role', demoClient.role],
+  ];
   if (code !== undefined) fields.push(['2FA-token', code]);
   return fields;
 }
 
 /** A request body in either encoding (fetch sets the multipart boundary itself). */
-export function encode(fields: Fields, encoding: Encoding): { body: string | FormData; headers: Record<string, string> } {
+export function encode(
+  fields: Fields,
+  encoding: Encoding,
+): { body: string | FormData; headers: Record<string, string> } {
   if (encoding === 'form') {
     return {
       body: new URLSearchParams(fields.map(([name, value]) => [name, value])).toString(),
@@ -68,10 +77,15 @@ export function encode(fields: Fields, encoding: Encoding): { body: string | For
   return { body: form, headers: {} };
 }
 
-type AnyApp = Hono<any, any, any>;
+type AnyApp = Pick<ReturnType<typeof createAuthApp>, 'request'>;
 
 /** POSTs a login to the app in-process. */
-export function login(app: AnyApp, fields: Fields, encoding: Encoding = 'form', headers: Record<string, string> = {}): Promise<Response> {
+export function login(
+  app: AnyApp,
+  fields: Fields,
+  encoding: Encoding = 'form',
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const request = encode(fields, encoding);
   return Promise.resolve(
     app.request('/auth/jwt', { method: 'POST', body: request.body, headers: { ...request.headers, ...headers } }),
@@ -99,12 +113,17 @@ export const specErrorCodes = {
 
 /** Checks a value against the shape of the generated `Error` type (and the schema's additionalProperties: false, minLength: 1). */
 export function assertErrorBody(value: unknown): asserts value is ErrorBody {
-  expect(typeof value === 'object' && value !== null && !Array.isArray(value), 'error body is a JSON object').toBe(true);
+  expect(typeof value === 'object' && value !== null && !Array.isArray(value), 'error body is a JSON object').toBe(
+    true,
+  );
   const record = value as Record<string, unknown>;
-  expect(Object.keys(record).every((key) => ['code', 'message', 'errors'].includes(key)), 'only code, message, errors').toBe(true);
-  expect(Object.keys(specErrorCodes)).toContain(record['code']);
-  expect(typeof record['message'] === 'string' && record['message'].length > 0, 'message is a non-empty string').toBe(true);
-  const errors = record['errors'];
+  expect(
+    Object.keys(record).every((key) => ['code', 'message', 'errors'].includes(key)),
+    'only code, message, errors',
+  ).toBe(true);
+  expect(Object.keys(specErrorCodes)).toContain(record.code);
+  expect(typeof record.message === 'string' && record.message.length > 0, 'message is a non-empty string').toBe(true);
+  const errors = record.errors;
   if (errors !== undefined) {
     expect(typeof errors === 'object' && errors !== null && !Array.isArray(errors), 'errors is an object').toBe(true);
     for (const problem of Object.values(errors as object)) expect(typeof problem).toBe('string');
@@ -134,7 +153,7 @@ export async function expectToken(response: Response): Promise<string> {
   expect(response.headers.get('Content-Type')).toMatch(/^application\/json\b/u);
   const body = JSON.parse(text) as Record<string, unknown>;
   expect(Object.keys(body)).toEqual(['access_token']);
-  const token = body['access_token'];
+  const token = body.access_token;
   expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/u);
   return token as string;
 }
