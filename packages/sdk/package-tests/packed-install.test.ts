@@ -161,8 +161,11 @@ describe(`the packed ${manifest.name}`, () => {
         file.endsWith('.tsbuildinfo'),
     );
     expect(unwanted).toEqual([]);
+    expect(packedFiles).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
     expect(
-      packedFiles.every((file) => file === 'package.json' || file === 'README.md' || file.startsWith('dist/')),
+      packedFiles.every(
+        (file) => file === 'package.json' || file === 'README.md' || file === 'LICENSE' || file.startsWith('dist/'),
+      ),
     ).toBe(true);
   });
 
