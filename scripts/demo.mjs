@@ -6,20 +6,11 @@
 // instead (with LUMMINARY_USERNAME, LUMMINARY_PASSWORD, LUMMINARY_ROLE, LUMMINARY_TOTP_SECRET).
 import { AuthError, createAuthClient } from '@lumminary/auth-sdk';
 import { totpCodeSource } from '@lumminary/auth-sdk/totp';
-import { startAuthServer, verifyAccessToken } from '@lumminary/auth-server';
+import { demoCredentials, startAuthServer, verifyAccessToken } from '@lumminary/auth-server';
 
 /** The demo accounts of the reference server (packages/server/README.md). */
-const demoProduct = {
-  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
-  password: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
-  role: 'role_product',
-};
-const demoClient = {
-  username: 'ada.lovelace@example.org',
-  password: 'correct horse battery staple',
-  role: 'role_product',
-};
-const demoClientTotpSecret = 'XU2APR6HYSLGJUW2IJZVYJWUD3QG2CHA';
+const { product: demoProduct, client: demoClientWithSecret } = demoCredentials;
+const { totpSecret: demoClientTotpSecret, ...demoClient } = demoClientWithSecret;
 
 /** Decodes a JWT's payload for display (used only where no key is at hand to verify it). */
 function decodeClaims(token) {

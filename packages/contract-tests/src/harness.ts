@@ -3,7 +3,13 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addAccount, demoAccountsFile, startAuthServer, type AuthServerOptions } from '@lumminary/auth-server';
+import {
+  addAccount,
+  type AuthServerOptions,
+  demoAccountsFile,
+  demoCredentials,
+  startAuthServer,
+} from '@lumminary/auth-server';
 import { type RunningPrism, startPrism } from '../../../scripts/lib/prism.mjs';
 
 /** What a contract suite logs in to, as provided to the tests. */
@@ -19,11 +25,7 @@ export interface ContractTarget {
 }
 
 /** The spec's product example, also a demo account of the reference server. */
-export const demoProduct = {
-  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
-  password: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
-  role: 'role_product',
-} as const;
+export const demoProduct = demoCredentials.product;
 
 /** The reference server behind a validating Prism proxy: every response that breaks the spec becomes an error. */
 export interface ServerBehindProxy {

@@ -25,3 +25,4 @@ export { createTotp, createTotpSecret, defaultTotpIssuer, totpParams } from './t
 export { systemClock, type Clock } from './clock.js';
 export { maxBodyBytes, type ErrorBody, type ErrorCode } from './errors.js';
 export type { RateLimitOptions } from './rate-limit.js';
+export { demoCredentials } from './demo-credentials.js';

@@ -28,16 +28,20 @@ afterAll(async () => {
 const formBody = () => new URLSearchParams(productFields().map(([name, value]) => [name, value])).toString();
 const formHeaders = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
-/** Sends raw bytes and returns the raw response (the server closes or answers within 5 s). */
-function raw(request: string | Buffer): Promise<string> {
+/**
+ * Sends raw bytes and returns the raw response (the server closes or answers within 5 s).
+ * `keepOpen` leaves the client's side open, as a client that stops sending mid-request does.
+ */
+function raw(request: string | Buffer, { port = server.port, keepOpen = false } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1');
+    const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.end(request);
+    if (keepOpen) socket.write(request);
+    else socket.end(request);
   });
 }
 
@@ -194,18 +198,11 @@ describe('a client that does not finish its request in time', () => {
   it('gets the declared 408 with a request_timeout JSON body', async () => {
     const slow = await startAuthServer({ quiet: true, requestTimeoutMs: 500 });
     try {
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(slow.port, '127.0.0.1');
-        const chunks: Buffer[] = [];
-        socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
-        socket.on('data', (chunk) => chunks.push(chunk));
-        socket.on('error', reject);
-        socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-        // Headers promise a body that never comes.
-        socket.write(
-          'POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser',
-        );
-      });
+      // Headers promise a body that never comes.
+      const answer = await raw(
+        'POST /auth/jwt HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser',
+        { port: slow.port, keepOpen: true },
+      );
       expect(answer).toMatch(/^HTTP\/1\.1 408 /u);
       expect(jsonOf(answer)).toEqual({ code: 'request_timeout', message: 'The request was not received in time.' });
     } finally {

@@ -4,21 +4,18 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { totpCodeSource } from '@lumminary/auth-sdk/totp';
+import { demoCredentials } from '@lumminary/auth-server';
 import { expect } from 'vitest';
 import { run, type RunIo } from '../run.js';
 
 /** The demo partner product of the reference server (packages/server/README.md). */
 export const demoProduct = {
-  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
-  apiKey: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
+  username: demoCredentials.product.username,
+  apiKey: demoCredentials.product.password,
 } as const;
 
 /** The demo Client with 2FA of the reference server (packages/server/README.md). */
-export const demoClient = {
-  username: 'ada.lovelace@example.org',
-  password: 'correct horse battery staple',
-  totpSecret: 'XU2APR6HYSLGJUW2IJZVYJWUD3QG2CHA',
-} as const;
+export const demoClient = demoCredentials.client;
 
 /** A fixed instant 5 s into a 30 s TOTP step (2031-05-06T12:00:05Z), for servers on a test clock. */
 export const t0 = Date.UTC(2031, 4, 6, 12, 0, 5);

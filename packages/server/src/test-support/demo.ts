@@ -6,21 +6,13 @@ import { Secret, TOTP } from 'otpauth';
 import { expect } from 'vitest';
 import type { createAuthApp } from '../app.js';
 import type { Clock } from '../clock.js';
+import { demoCredentials } from '../demo-credentials.js';
 
 /** The demo partner product, as packages/server/README.md documents it. */
-export const demoProduct = {
-  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
-  password: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
-  role: 'role_product',
-} as const;
+export const demoProduct = demoCredentials.product;
 
 /** The demo Client with 2FA, as packages/server/README.md documents it. */
-export const demoClient = {
-  username: 'ada.lovelace@example.org',
-  password: 'correct horse battery staple',
-  role: 'role_product',
-  totpSecret: 'XU2APR6HYSLGJUW2IJZVYJWUD3QG2CHA',
-} as const;
+export const demoClient = demoCredentials.client;
 
 /** A fixed instant 5 s into a 30 s TOTP step (2031-05-06T12:00:05Z). */
 export const t0 = Date.UTC(2031, 4, 6, 12, 0, 5);
