@@ -48,9 +48,16 @@ export type FormCheck = { ok: true; form: JwtAuthForm } | { ok: false; errors: R
 
 /** The key under which problems with the body as a whole are reported. */
 export const bodyErrorKey = 'body';
-/** Unknown field names are echoed only when they look like field names (never an arbitrary string). */
+/**
+ * Unknown field names are echoed only when they look like field names (never an arbitrary string) and
+ * carry a value: a name without one (`…&lk_live_…&…`) is more likely a secret sent without its `password=`.
+ */
 const echoableName = /^[A-Za-z_][A-Za-z0-9_.[\]-]{0,63}$/u;
 const maxReportedUnknownFields = 16;
+
+function hasValue(raw: ParsedBody[string] | undefined): boolean {
+  return [raw ?? []].flat().some((value) => typeof value !== 'string' || value !== '');
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -116,7 +123,7 @@ export function checkForm(body: ParsedBody): FormCheck {
   let unnamed = 0;
   for (const name of Object.keys(body)) {
     if (ruleByName.has(name)) continue;
-    if (echoableName.test(name) && unknown < maxReportedUnknownFields) {
+    if (echoableName.test(name) && hasValue(body[name]) && unknown < maxReportedUnknownFields) {
       errors[name] = 'Unknown field.';
       unknown++;
     } else {

@@ -33,7 +33,13 @@ export async function readLoginRequest(request: HonoRequest, contentType: FormCo
   if ('problem' in mask)
     return { ok: false, message: errorMessages.invalidHeader, errors: { 'X-Fields': mask.problem } };
 
-  const bytes = new Uint8Array(await request.arrayBuffer());
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await request.arrayBuffer());
+  } catch {
+    // The client broke off the body (closed the connection, or timed out and got its 408): its fault, not a 500.
+    return { ok: false, message: errorMessages.invalidForm, errors: { [bodyErrorKey]: 'The body could not be read.' } };
+  }
   let parsed: Awaited<ReturnType<typeof request.parseBody>>;
   try {
     parsed = await request.parseBody({ all: true });

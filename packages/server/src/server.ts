@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createAuthApp, type AuthAppOptions } from './app.js';
-import { errorBody, errorMessages, internalErrorBody } from './errors.js';
+import { errorBody, errorMessages, internalErrorBody, type ErrorBody } from './errors.js';
 
 /** Options of `startAuthServer`: the app's options plus where to listen. */
 export interface AuthServerOptions extends AuthAppOptions {
@@ -25,12 +26,31 @@ export interface RunningAuthServer {
 /** The host the reference server listens on: loopback only. */
 export const listenHost = '127.0.0.1';
 
+const jsonHeaders = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } as const;
+
+function invalidRequestBody(problem: string): ErrorBody {
+  return errorBody('invalid_request', errorMessages.invalidForm, { request: problem });
+}
+
 function jsonErrorResponse(status: number, problem: string): Response {
-  const body = errorBody('invalid_request', errorMessages.invalidForm, { request: problem });
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
-  });
+  return new Response(JSON.stringify(invalidRequestBody(problem)), { status, headers: jsonHeaders });
+}
+
+/** A whole HTTP/1.1 response with a JSON error body that closes the connection, for sockets no request handler owns. */
+function rawErrorResponse(status: 400 | 408, body: ErrorBody): string {
+  const text = JSON.stringify(body);
+  const reason = status === 408 ? 'Request Timeout' : 'Bad Request';
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+  );
+}
+
+/** Answers a request Node hands over before any routing with a JSON 400 and closes the connection. */
+function answerBadRequest(response: ServerResponse, problem: string): void {
+  const text = JSON.stringify(invalidRequestBody(problem));
+  response.writeHead(400, { ...jsonHeaders, 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
+  response.end(text);
 }
 
 /** Answers requests Node's HTTP parser rejects (oversized headers, broken framing) with a JSON error. */
@@ -45,22 +65,14 @@ function answerClientError(
   }
   const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const status = timeout ? 408 : 400;
-  const problem =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? 'The request headers are too large.'
-      : timeout
-        ? 'The request was not received in time.'
-        : 'The request is not valid HTTP/1.1.';
-  const body = JSON.stringify(
-    timeout
-      ? errorBody('request_timeout', errorMessages.requestTimeout)
-      : errorBody('invalid_request', errorMessages.invalidForm, { request: problem }),
-  );
-  const reason = timeout ? 'Request Timeout' : 'Bad Request';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  const body = timeout
+    ? errorBody('request_timeout', errorMessages.requestTimeout)
+    : invalidRequestBody(
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? 'The request headers are too large.'
+          : 'The request is not valid HTTP/1.1.',
+      );
+  socket.end(rawErrorResponse(status, body));
   log?.(`(unparsed request) ${status} ${error.code ?? 'error'}`);
 }
 
@@ -104,10 +116,31 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
       headersTimeout: requestTimeoutMs,
       // Node checks the timeouts above only this often (30 s by default).
       connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
+      // Node would answer a missing Host with an empty 400; the handler below answers it with the JSON one.
+      requireHostHeader: false,
     },
-    listener,
+    (request: IncomingMessage, response: ServerResponse) => {
+      // RFC 9112, section 3.2: an HTTP/1.1 request without Host is a 400.
+      if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+        answerBadRequest(response, 'The Host header is missing.');
+        log?.('(unroutable request) 400');
+        return;
+      }
+      void listener(request, response);
+    },
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, log));
+  // An Expect other than 100-continue: Node would answer a bare 417, which the spec does not declare.
+  server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    answerBadRequest(response, 'The only expectation supported is 100-continue.');
+    log?.('(unsupported expectation) 400');
+  });
+  // CONNECT: without a listener, Node drops the connection without a word.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(rawErrorResponse(400, invalidRequestBody('CONNECT is not supported.')));
+    log?.('(tunnel request) 400');
+  });
   const port = await listen(server, requestedPort);
   let closing: Promise<void> | undefined;
   return {

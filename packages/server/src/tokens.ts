@@ -115,8 +115,9 @@ export type VerifyAccessTokenOptions = (
 };
 
 /**
- * Verifies an access token (signature, ES256 only, `iss`, not expired at `clock.now()`, no leeway)
- * and returns its claims. Rejects with jose's errors, e.g. `JWTExpired`.
+ * Verifies an access token (signature, ES256 only, `iss`, issued at or before `clock.now()` and at most
+ * 30 seconds before it, not expired; no leeway) and returns its claims. Rejects with jose's errors,
+ * e.g. `JWTExpired`, or `JWTClaimValidationFailed` for a token issued in the future.
  */
 export async function verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<AccessTokenClaims> {
   const verifyOptions = {
@@ -124,6 +125,9 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     issuer: options.issuer ?? defaultIssuer,
     typ: 'JWT',
     currentDate: new Date((options.clock ?? systemClock).now()),
+    // Valid for 30 seconds from the moment it was issued: not before `iat` (a token from the future is
+    // refused, or it would outlive its 30 s), and not after `iat + 30` whatever its `exp` says.
+    maxTokenAge: accessTokenLifetimeSeconds,
     requiredClaims: ['sub', 'role', 'iat', 'exp', 'jti'],
   };
   let payload: JWTPayload;
