@@ -212,7 +212,7 @@ describe('usage errors exit 2 without sending anything', () => {
     // multipart/form-data would rewrite a bare line break: refused for --multipart only.
     await expectUsageError(
       [...tokenArgs(), '--password-stdin', '--multipart'],
-      /the password has a bare CR or LF, .*; leave out --multipart\n$/u,
+      /the password has a bare CR\/LF or leading U\+FEFF, .*; leave out --multipart\n$/u,
       {
         stdin: `${typedSecret}\nsecond line\n`,
       },

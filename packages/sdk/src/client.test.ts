@@ -278,8 +278,9 @@ describe("wire form (multipart/form-data, encoding: 'multipart')", () => {
     ['password', { ...product, password: 'line1\nline2' }],
     ['password', { ...product, password: 'old-mac\rline' }],
     ['username', { ...product, username: 'ada\n@example.org' }],
+    ['password', { ...product, password: '\uFEFFstarts with a BOM' }],
   ])(
-    'refuses a %s with a bare CR or LF, which multipart would rewrite to CRLF, before sending',
+    'refuses a %s with a bare CR or LF (rewritten to CRLF) or a leading U+FEFF (dropped by receivers) in multipart, before sending',
     async (field, input) => {
       const { auth, fetch } = setup();
       const error = await rejection(auth.postJwtAuth(input, { encoding: 'multipart' }), AuthInputError);

@@ -95,8 +95,8 @@ export function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): strin
     throw new TypeError('baseUrl uses plain http to a non-loopback host; use https (or set allowInsecureHttp)');
   }
   if (url.username || url.password) throw new TypeError('baseUrl must not contain credentials');
-  // An empty query or fragment (a bare `?` or `#`) leaves search and hash empty but is still in href.
-  if (url.search || url.hash || /[?#]/u.test(url.href)) {
+  // A query or fragment shows in href, even an empty one (a bare `?` or `#` leaves search and hash empty).
+  if (/[?#]/u.test(url.href)) {
     throw new TypeError('baseUrl must not contain a query or fragment');
   }
   // The parsed form: the URL parser drops surrounding whitespace and line breaks that a plain string would keep.
@@ -136,15 +136,14 @@ function isErrorBody(value: unknown): value is ErrorBody {
   );
 }
 
-function httpError(response: Response, error: unknown, secrets: readonly string[]): AuthHttpError {
-  const body = isErrorBody(error) ? redactDeep(error, secrets) : undefined;
-  let rawBody: string | undefined;
-  if (body === undefined && error !== undefined) {
-    // Redact before serializing (JSON would escape a secret holding `"` or `\`) and before cutting (or part stays).
-    const redacted = redactDeep(error, secrets);
-    const text = typeof redacted === 'string' ? redacted : JSON.stringify(redacted);
-    rawBody = text.slice(0, rawBodyLimit);
-  }
+function httpError(response: Response, error: unknown, secrets: readonly string[], cut: boolean): AuthHttpError {
+  // Redact before serializing (JSON would escape a secret holding `"` or `\`) and before cutting (or part stays).
+  const redacted = redactDeep(error, secrets, cut);
+  const body = isErrorBody(error) ? (redacted as ErrorBody) : undefined;
+  const rawBody =
+    body || error === undefined
+      ? undefined
+      : (typeof redacted === 'string' ? redacted : JSON.stringify(redacted)).slice(0, rawBodyLimit);
   const retryAfterSeconds =
     response.status === 429 || response.status === 503
       ? parseRetryAfter(response.headers.get('Retry-After'))
@@ -160,7 +159,7 @@ function httpError(response: Response, error: unknown, secrets: readonly string[
 
 /** An error body as JSON when it parses, else the raw text (undefined when empty). */
 function parseErrorBody(text: string): unknown {
-  if (text === '') return undefined;
+  if (!text) return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -168,8 +167,8 @@ function parseErrorBody(text: string): unknown {
   }
 }
 
-function parseJson(text: string | undefined, status: number): unknown {
-  if (text === undefined || text === '') return undefined;
+function parseJson(text: string, status: number): unknown {
+  if (!text) return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -187,10 +186,6 @@ function tokenFrom(data: unknown, status: number): LoginResult {
     throw new AuthProtocolError(status, 'the body has no non-empty access_token');
   }
   return { accessToken, body: data as JavascriptWebToken };
-}
-
-function formBody(entries: [string, string][]): string {
-  return new URLSearchParams(entries).toString();
 }
 
 function multipartBody(entries: [string, string][]): FormData {
@@ -246,8 +241,11 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       const request = new Request(url, {
         method: 'POST',
         headers,
-        body: encoding === 'form' ? formBody(entries) : multipartBody(entries),
+        body: encoding === 'form' ? new URLSearchParams(entries) : multipartBody(entries),
         signal: controller.signal,
+        // Following a redirect would send the credentials again, elsewhere, maybe over plain http: a 3xx is
+        // an AuthHttpError (in browsers an opaque one, status 0).
+        redirect: 'manual',
       });
       const exchange = send(request).then(async (response) => ({
         response,
@@ -257,7 +255,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       exchange.catch(ignore);
       abortion.catch(ignore);
       const { response, text, complete } = await Promise.race([exchange, abortion]);
-      if (!response.ok) throw httpError(response, complete ? parseErrorBody(text) : text, secrets);
+      if (!response.ok) throw httpError(response, complete ? parseErrorBody(text) : text, secrets, !complete);
       if (!complete) throw new AuthProtocolError(response.status, `the body is larger than ${maxResponseBytes} bytes`);
       return tokenFrom(parseJson(text, response.status), response.status);
     } catch (caught) {

@@ -32,7 +32,10 @@ export class AuthHttpError extends AuthError {
   readonly code: ErrorCode | undefined;
   /** The error body, when it is the spec's JSON error (submitted secrets redacted). */
   readonly body: ErrorBody | undefined;
-  /** The raw response body when it is not the spec's JSON error (secrets redacted, at most 4 KiB). */
+  /**
+   * The raw response body when it is not the spec's JSON error (secrets redacted, at most 4 KiB). Of a body
+   * larger than `maxResponseBytes`, its start, less the end where a secret may have been cut.
+   */
   readonly rawBody: string | undefined;
   /** Seconds to wait before retrying, from `Retry-After` (429 and 503), else undefined. */
   readonly retryAfterSeconds: number | undefined;

@@ -133,8 +133,11 @@ export function toLoginRequest(input: LoginInput): LoginRequestParts {
   return { entries, xFields, secrets };
 }
 
-/** A CR or LF not part of a CRLF pair: multipart/form-data rewrites it to CRLF (HTML's newline normalization). */
-const bareLineBreak = /\r(?!\n)|(?<!\r)\n/u;
+/**
+ * What multipart/form-data does not carry unchanged: a CR or LF outside a CRLF pair (rewritten to
+ * CRLF by newline normalization) and a leading U+FEFF (dropped by receivers' UTF-8 decoding).
+ */
+const multipartChanges = /\r(?!\n)|(?<!\r)\n|^\uFEFF/u;
 
 /**
  * Refuses the values that multipart/form-data would not send unchanged.
@@ -142,10 +145,10 @@ const bareLineBreak = /\r(?!\n)|(?<!\r)\n/u;
  */
 export function checkMultipart(entries: LoginRequestParts['entries']): void {
   for (const [wireName, value] of entries) {
-    if (bareLineBreak.test(value)) {
+    if (multipartChanges.test(value)) {
       throw new AuthInputError(
         optionByWireName.get(wireName) ?? wireName,
-        "has a bare CR or LF, which multipart would turn into CRLF; use encoding 'form'",
+        "has a bare CR/LF or leading U+FEFF, which multipart changes; use encoding 'form'",
       );
     }
   }
