@@ -13,7 +13,7 @@ import {
   type LoginInput,
   type TransportFailure,
 } from '@lumminary/auth-sdk';
-import { type RunningAuthServer, startAuthServer } from '@lumminary/auth-server';
+import { demoCredentials, type RunningAuthServer, startAuthServer } from '@lumminary/auth-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordCases, recordFigure } from './figures/record.js';
 import {
@@ -40,11 +40,7 @@ import {
 const family = 'client faults';
 
 /** The reference server's demo partner product (public demo secrets). */
-const product = {
-  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
-  password: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
-  role: 'role_product',
-} as const satisfies LoginInput;
+const product = demoCredentials.product satisfies LoginInput;
 
 /** The client timeout of the timeout faults, and how late past it a call may settle (a loaded 2-core box). */
 const shortTimeoutMs = 300;

@@ -4,22 +4,18 @@
 import { createHmac } from 'node:crypto';
 import type { components } from '@lumminary/auth-sdk';
 import { errorCodes } from '@lumminary/auth-sdk/spec';
-import { startAuthServer, type AuthServerOptions, type RunningAuthServer } from '@lumminary/auth-server';
+import {
+  type AuthServerOptions,
+  demoCredentials,
+  type RunningAuthServer,
+  startAuthServer,
+} from '@lumminary/auth-server';
 
 /** The demo partner product (packages/server/README.md). */
-export const demoProduct = {
-  username: '3f8e2c1a-9b7d-4e5f-8a6b-2c4d6e8f0a1b',
-  password: 'lk_live_9Qm2Xv7TzR4pN8sB3wY6cD1fH5jK0aLe',
-  role: 'role_product',
-} as const;
+export const demoProduct = demoCredentials.product;
 
 /** The demo Client with 2FA (packages/server/README.md). */
-export const demoClient = {
-  username: 'ada.lovelace@example.org',
-  password: 'correct horse battery staple',
-  role: 'role_product',
-  totpSecret: 'XU2APR6HYSLGJUW2IJZVYJWUD3QG2CHA',
-} as const;
+export const demoClient = demoCredentials.client;
 
 export const jwtAuthPath = '/auth/jwt';
 export const jwksPath = '/.well-known/jwks.json';
