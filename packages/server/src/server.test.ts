@@ -194,6 +194,25 @@ describe('startAuthServer', () => {
   });
 });
 
+describe('HTTP-level oddities get the declared JSON 400, never a bare Node answer', () => {
+  const login = formBody();
+  const head = (lines: string) =>
+    `POST /auth/jwt HTTP/1.1\r\n${lines}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${login.length}\r\n\r\n${login}`;
+
+  it.each([
+    ['an Expect other than 100-continue', head('Host: x\r\nExpect: tea\r\n')],
+    ['HTTP/1.1 without Host', head('')],
+    ['CONNECT', 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n'],
+  ])('%s', async (_what, request) => {
+    const answer = await raw(request);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /u);
+    assertErrorBody(jsonOf(answer));
+    expect(jsonOf(answer)).toMatchObject({ code: 'invalid_request' });
+    // The server keeps serving.
+    await expectToken(await fetch(`${server.url}/auth/jwt`, { method: 'POST', body: login, headers: formHeaders }));
+  });
+});
+
 describe('a client that does not finish its request in time', () => {
   it('gets the declared 408 with a request_timeout JSON body', async () => {
     const slow = await startAuthServer({ quiet: true, requestTimeoutMs: 500 });
