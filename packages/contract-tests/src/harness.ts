@@ -27,6 +27,11 @@ export interface ContractTarget {
 /** The spec's product example, also a demo account of the reference server. */
 export const demoProduct = demoCredentials.product;
 
+/** The `i`th (from 1) 2FA account the contract suites log in with: the same names against the mock and the server. */
+export function contractTwoFactorAccount(i: number): { username: string; password: string } {
+  return { username: `contract-2fa-${i}@example.org`, password: `contract password ${i} & more` };
+}
+
 /** The reference server behind a validating Prism proxy: every response that breaks the spec becomes an error. */
 export interface ServerBehindProxy {
   /** The proxy's URL: what the SDK talks to. */
@@ -51,7 +56,7 @@ export async function startServerBehindProxy(
   await copyFile(demoAccountsFile, accountsFile);
   const twoFactorAccounts: ContractTarget['twoFactorAccounts'] = [];
   for (let i = 1; i <= extraAccounts; i++) {
-    const account = { username: `contract-2fa-${i}@example.org`, password: `contract password ${i} & more` };
+    const account = contractTwoFactorAccount(i);
     const { totp } = await addAccount(accountsFile, {
       username: account.username,
       secret: account.password,

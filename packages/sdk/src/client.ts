@@ -1,11 +1,11 @@
 import { AuthError, AuthHttpError, AuthProtocolError, AuthTransportError, type ErrorBody } from './errors.js';
 import { defaultServerUrl, errorCodes, jwtAuthContentTypes } from './generated/jwt-auth-operation.js';
 import type { components, paths } from './generated/openapi.js';
+import { checkMultipart, type LoginInput, toLoginRequest } from './login-input.js';
+import { redact, redactDeep } from './redact.js';
 
 /** The login path, checked against the generated paths. */
 const jwtAuthPath = '/auth/jwt' satisfies keyof paths;
-import { checkMultipart, type LoginInput, toLoginRequest } from './login-input.js';
-import { redact, redactDeep } from './redact.js';
 
 /** The success body of `POST /auth/jwt` (generated from the spec). */
 export type JavascriptWebToken = components['schemas']['JavascriptWebToken'];
