@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 const shared = {
   // Every request has its own timeout too: a request Prism never answers fails fast.
   testTimeout: 15_000,
-  hookTimeout: 30_000,
+  hookTimeout: 60_000,
 };
 
 export default defineConfig({

@@ -19,7 +19,7 @@ export interface StartPrismOptions {
   spec?: string;
   /** Default: a free loopback port. */
   port?: number;
-  /** How long to wait for Prism to answer. Default 10 000 ms. */
+  /** How long to wait for Prism to answer. Default 30 000 ms. */
   readyTimeoutMs?: number;
   /** Prism's log level. Default `warn`. */
   logLevel?: string;

@@ -30,7 +30,7 @@ export function freePort(host = '127.0.0.1') {
  * @param {string} [options.upstream] The server `proxy` forwards to.
  * @param {string} [options.spec] The spec file; default: the bundled spec.
  * @param {number} [options.port] Default: a free port.
- * @param {number} [options.readyTimeoutMs] How long to wait for Prism to answer. Default 10 000.
+ * @param {number} [options.readyTimeoutMs] How long to wait for Prism to answer. Default 30 000 (it starts in 1–3 s alone, much slower while other suites load both cores).
  * @param {string} [options.logLevel] Prism's log level. Default `warn` (info slows it under load).
  * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, output: () => string }>}
  */
@@ -39,7 +39,7 @@ export async function startPrism({
   upstream,
   spec = bundledSpecPath,
   port,
-  readyTimeoutMs = 10_000,
+  readyTimeoutMs = 30_000,
   logLevel = 'warn',
 } = {}) {
   const host = '127.0.0.1';
